@@ -1,0 +1,39 @@
+/** Error names with which EMR Serverless refuses a request without acting on it. */
+const REFUSALS = new Set([
+  'ValidationException',
+  'ResourceNotFoundException',
+  'ConflictException',
+  'ServiceQuotaExceededException',
+  'AccessDeniedException',
+]);
+
+/** The longest error text the handler puts into a CloudFormation reason (the response is capped at 4,096 bytes). */
+const MAX_REASON_CHARS = 1000;
+
+export function isNotFound(error: unknown): boolean {
+  return errorName(error) === 'ResourceNotFoundException';
+}
+
+/**
+ * Whether the service answered and said no, so that nothing was done.
+ *
+ * Anything else (a 5xx, throttling that outlasted the retries, a dropped connection) leaves open
+ * whether the request took effect.
+ */
+export function isRefusal(error: unknown): boolean {
+  return REFUSALS.has(errorName(error));
+}
+
+/** `Name: message`, bounded in length, for a CloudFormation failure reason. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return truncate(text, MAX_REASON_CHARS);
+}
+
+export function truncate(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 3)}...`;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}

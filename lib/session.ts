@@ -1,0 +1,343 @@
+import {
+  Annotations,
+  ArnFormat,
+  CustomResource,
+  Duration,
+  Fn,
+  IResource,
+  ITaggable,
+  Lazy,
+  RemovalPolicy,
+  Resource,
+  Stack,
+  TagManager,
+  TagType,
+  Token,
+} from 'aws-cdk-lib';
+import { CfnApplication, IApplicationRef } from 'aws-cdk-lib/aws-emrserverless';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  ATTR_APPLICATION_ID,
+  ATTR_ARN,
+  ATTR_SESSION_ID,
+  RESOURCE_TYPE,
+  RuntimeConfigurationProperty,
+  SessionResourceProperties,
+  START_TIMEOUT_DEFAULT_SECONDS,
+  TERMINATE_TIMEOUT_SECONDS,
+} from '../lambda/contract';
+import { SessionProvider } from './session-provider';
+import { checkApplication, validateSessionProps, validateTags } from './validate-props';
+
+/**
+ * A Spark runtime configuration for a session, as StartSession's
+ * `configurationOverrides.runtimeConfiguration`.
+ *
+ * @see https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_Configuration.html
+ */
+export interface RuntimeConfiguration {
+  /**
+   * The classification, for example `spark-defaults` or `spark-driver-log4j2`.
+   *
+   * 1 to 1,024 characters, not blank.
+   */
+  readonly classification: string;
+
+  /**
+   * The settings of this classification, for example `{ 'spark.executor.memory': '4g' }`.
+   *
+   * At most 100 entries; keys 1 to 1,024 characters, values at most 1,024. The handler never logs them.
+   *
+   * @default - no properties
+   */
+  readonly properties?: { [key: string]: string };
+
+  /**
+   * Nested configurations, at most 100.
+   *
+   * @default - none
+   */
+  readonly configurations?: RuntimeConfiguration[];
+}
+
+/**
+ * Properties of a `Session`.
+ */
+export interface SessionProps {
+  /**
+   * The EMR Serverless application to start the session on: a `CfnApplication`, or
+   * `CfnApplication.fromApplicationId(...)` for one defined elsewhere.
+   *
+   * The application must run release emr-7.13.0 or later, be of type SPARK, have
+   * `interactiveConfiguration.sessionEnabled` set, and be started or have auto-start on.
+   * Those of its values that are known at synth time are checked then.
+   */
+  readonly application: IApplicationRef;
+
+  /**
+   * The role that the session's Spark driver and executors assume to reach AWS resources.
+   *
+   * The handler may pass this role to EMR Serverless and to nothing else.
+   */
+  readonly executionRole: iam.IRole;
+
+  /**
+   * A name for the session, 1 to 256 characters, not blank. Changing it starts a new session.
+   *
+   * @default - the session has no name
+   */
+  readonly sessionName?: string;
+
+  /**
+   * How long the session may stay idle before EMR Serverless terminates it: a whole number of
+   * minutes from 0 to 1,000,000. Changing it starts a new session.
+   *
+   * Sessions also end after 24 hours whatever their activity (the service's default hard limit).
+   *
+   * @default - the service default, 60 minutes
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * Spark runtime configurations for the session, at most 100. Changing them starts a new session.
+   *
+   * @default - the application's runtime configuration
+   */
+  readonly runtimeConfiguration?: RuntimeConfiguration[];
+
+  /**
+   * Tags for the session, at most 199 (the service allows 200 and this library adds one, which carries
+   * the client token). Tags added with `Tags.of(scope).add(...)` reach the session too. Changing tags
+   * updates the running session in place.
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * How long deployment waits for the session to become usable (STARTED or IDLE), from 1 to 45 minutes.
+   * A session that has not started by then is terminated and the resource fails with its state details.
+   *
+   * @default Duration.minutes(20)
+   */
+  readonly startTimeout?: Duration;
+
+  /**
+   * What happens to the session when it is removed from the stack or replaced.
+   *
+   * `RETAIN` leaves the session running until its idle timeout ends it.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The identity of a session, to import one from another stack or from outside CDK.
+ */
+export interface SessionAttributes {
+  /**
+   * The id of the application the session runs on.
+   */
+  readonly applicationId: string;
+
+  /**
+   * The id of the session.
+   */
+  readonly sessionId: string;
+}
+
+/**
+ * An EMR Serverless interactive session, defined in this app or imported.
+ */
+export interface ISession extends IResource {
+  /**
+   * The id of the session.
+   *
+   * @attribute
+   */
+  readonly sessionId: string;
+
+  /**
+   * The ARN of the session: `arn:<partition>:emr-serverless:<region>:<account>:/applications/<applicationId>/sessions/<sessionId>`.
+   *
+   * @attribute
+   */
+  readonly sessionArn: string;
+
+  /**
+   * The id of the application the session runs on.
+   *
+   * @attribute
+   */
+  readonly applicationId: string;
+
+  /**
+   * Grants the given actions on this session.
+   */
+  grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
+
+  /**
+   * Grants what a Spark Connect client needs to reach this session: `GetSession`,
+   * `GetSessionEndpoint` (the endpoint URL and its authentication token) and
+   * `GetResourceDashboard` (the Spark UI).
+   */
+  grantConnect(grantee: iam.IGrantable): iam.Grant;
+}
+
+abstract class SessionBase extends Resource implements ISession {
+  public abstract readonly sessionId: string;
+  public abstract readonly sessionArn: string;
+  public abstract readonly applicationId: string;
+
+  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.sessionArn] });
+  }
+
+  public grantConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.grant(
+      grantee,
+      'emr-serverless:GetSession',
+      'emr-serverless:GetSessionEndpoint',
+      'emr-serverless:GetResourceDashboard',
+    );
+  }
+}
+
+/**
+ * An EMR Serverless interactive session (Spark Connect), started when the stack deploys and
+ * terminated when the session leaves the stack.
+ *
+ * The session is started with a client token derived from the CloudFormation request, so a
+ * retried request never starts a second session, and deployment waits until the session is
+ * usable. A session that fails to start is terminated and fails the deployment with its state details.
+ *
+ * @example
+ * declare const application: emrserverless.CfnApplication;
+ * declare const executionRole: iam.IRole;
+ * const session = new Session(this, 'Session', {
+ *   application,
+ *   executionRole,
+ *   idleTimeout: Duration.minutes(30),
+ * });
+ * new CfnOutput(this, 'SessionId', { value: session.sessionId });
+ *
+ * @see https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/spark-connect.html
+ */
+export class Session extends SessionBase implements ITaggable {
+  /**
+   * Imports a session by its ARN.
+   */
+  public static fromSessionArn(scope: Construct, id: string, sessionArn: string): ISession {
+    // The resource part of the ARN is '/applications/<applicationId>/sessions/<sessionId>'.
+    const resource = Stack.of(scope).splitArn(sessionArn, ArnFormat.NO_RESOURCE_NAME).resource;
+    const parts = Token.isUnresolved(resource) ? undefined : resource.split('/');
+    if (parts && (parts.length !== 5 || parts[1] !== 'applications' || parts[3] !== 'sessions')) {
+      throw new Error(`sessionArn must be arn:<partition>:emr-serverless:<region>:<account>:/applications/<id>/sessions/<id>, got '${sessionArn}'`);
+    }
+    const part = (index: number) => parts?.[index] ?? Fn.select(index, Fn.split('/', resource));
+    return new ImportedSession(scope, id, { sessionArn, applicationId: part(2), sessionId: part(4) });
+  }
+
+  /**
+   * Imports a session by its application id and session id, in this stack's account and region.
+   */
+  public static fromSessionAttributes(scope: Construct, id: string, attrs: SessionAttributes): ISession {
+    const sessionArn = Stack.of(scope).formatArn({
+      service: 'emr-serverless',
+      resource: '/applications',
+      resourceName: `${attrs.applicationId}/sessions/${attrs.sessionId}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    return new ImportedSession(scope, id, { sessionArn, ...attrs });
+  }
+
+  public readonly sessionId: string;
+  public readonly sessionArn: string;
+  public readonly applicationId: string;
+
+  /**
+   * The session's tags, including those added with `Tags.of(scope).add(...)`.
+   */
+  public readonly tags: TagManager;
+
+  constructor(scope: Construct, id: string, props: SessionProps) {
+    super(scope, id);
+    const applicationRef = props.application.applicationRef;
+    const errors = validateSessionProps({
+      applicationId: applicationRef.applicationId,
+      executionRoleArn: props.executionRole.roleArn,
+      sessionName: props.sessionName,
+      idleTimeout: props.idleTimeout,
+      startTimeout: props.startTimeout,
+      runtimeConfiguration: props.runtimeConfiguration,
+      tags: props.tags,
+    });
+    if (errors.length > 0) {
+      throw new Error(`invalid Session props at ${this.node.path}:\n  ${errors.join('\n  ')}`);
+    }
+    this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
+    this.node.addValidation({ validate: () => this.validateAtSynth(props.application) });
+
+    const provider = SessionProvider.getOrCreate(this);
+    provider.grantSessionLifecycle(applicationRef.applicationArn, props.executionRole.roleArn);
+
+    const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
+    const properties: SessionResourceProperties = {
+      ApplicationId: applicationRef.applicationId,
+      ExecutionRoleArn: props.executionRole.roleArn,
+      ...(props.sessionName !== undefined && { Name: props.sessionName }),
+      ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
+      ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
+      Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as Record<string, string>,
+      StartTimeoutSeconds: startTimeoutSeconds,
+    };
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: RESOURCE_TYPE,
+      properties,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+      // CloudFormation stops waiting a few minutes after the handler's own limits, never an hour later.
+      serviceTimeout: Duration.seconds(Math.max(startTimeoutSeconds, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
+    });
+    // The permissions are created before the session and deleted after it, so Delete may still terminate it.
+    resource.node.addDependency(provider.policy);
+
+    this.sessionId = resource.getAttString(ATTR_SESSION_ID);
+    this.sessionArn = resource.getAttString(ATTR_ARN);
+    this.applicationId = resource.getAttString(ATTR_APPLICATION_ID);
+  }
+
+  private validateAtSynth(application: IApplicationRef): string[] {
+    // Tags added by Tags.of(...) arrive after the constructor: check the final set.
+    const errors = validateTags(this.tags.tagValues());
+    if (CfnApplication.isCfnApplication(application)) {
+      const findings = checkApplication(application);
+      findings.warnings.forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:application-auto-start', warning));
+      errors.push(...findings.errors);
+    }
+    return errors;
+  }
+}
+
+class ImportedSession extends SessionBase {
+  public readonly sessionArn: string;
+  public readonly applicationId: string;
+  public readonly sessionId: string;
+
+  constructor(scope: Construct, id: string, attrs: SessionAttributes & { readonly sessionArn: string }) {
+    super(scope, id);
+    this.sessionArn = attrs.sessionArn;
+    this.applicationId = attrs.applicationId;
+    this.sessionId = attrs.sessionId;
+  }
+}
+
+function renderConfiguration(configuration: RuntimeConfiguration): RuntimeConfigurationProperty {
+  return {
+    Classification: configuration.classification,
+    ...(configuration.properties && { Properties: configuration.properties }),
+    ...(configuration.configurations?.length && { Configurations: configuration.configurations.map(renderConfiguration) }),
+  };
+}

@@ -1,0 +1,229 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { CfnApplication } from 'aws-cdk-lib/aws-emrserverless';
+import { START_TIMEOUT_MAX_SECONDS, START_TIMEOUT_MIN_SECONDS } from '../lambda/contract';
+
+// The StartSession constraints, from the API reference:
+// https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_StartSession.html
+const APPLICATION_ID = /^[0-9a-z]{1,64}$/;
+const EXECUTION_ROLE_ARN = /^arn:(aws[a-zA-Z0-9-]*):iam::([0-9]{12}):(role((\u002F)|(\u002F[\u0021-\u007F]+\u002F))[\w+=,.@-]+)$/;
+const EXECUTION_ROLE_ARN_LENGTH = { min: 20, max: 2048 };
+const NAME_MAX_LENGTH = 256;
+const IDLE_TIMEOUT_MAX_MINUTES = 1_000_000;
+const TAG_KEY = /^[A-Za-z0-9 /_.:=+@-]{1,128}$/;
+const TAG_VALUE = /^[A-Za-z0-9 /_.:=+@-]{0,256}$/;
+const CONFIGURATION_ITEMS_MAX = 100;
+const CONFIGURATION_STRING_MAX_LENGTH = 1024;
+
+/** The service allows 200 tags; the handler adds one of its own to every session. */
+export const USER_TAGS_MAX = 199;
+/** Tag keys the user may not set: AWS's own prefix, and the one the handler's token tag uses. */
+export const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-emr-serverless-session:'];
+
+/** The oldest EMR release that supports interactive sessions. */
+export const MIN_RELEASE = { major: 7, minor: 13, patch: 0 };
+
+/** A runtime-configuration entry as the validator sees it; `RuntimeConfiguration` in session.ts satisfies it. */
+export interface ConfigurationToValidate {
+  readonly classification: string;
+  readonly properties?: { [key: string]: string };
+  readonly configurations?: ConfigurationToValidate[];
+}
+
+/** Every error in the given props, one message each; empty when they are valid. Unresolved tokens are skipped. */
+export function validateSessionProps(props: {
+  readonly applicationId: string;
+  readonly executionRoleArn: string;
+  readonly sessionName?: string;
+  readonly idleTimeout?: Duration;
+  readonly startTimeout?: Duration;
+  readonly runtimeConfiguration?: ConfigurationToValidate[];
+  readonly tags?: { [key: string]: string };
+}): string[] {
+  return [
+    ...validateApplicationId(props.applicationId),
+    ...validateExecutionRoleArn(props.executionRoleArn),
+    ...validateSessionName(props.sessionName),
+    ...validateIdleTimeout(props.idleTimeout),
+    ...validateStartTimeout(props.startTimeout),
+    ...validateRuntimeConfiguration(props.runtimeConfiguration, 'runtimeConfiguration'),
+    ...validateTags(props.tags ?? {}),
+  ];
+}
+
+export function validateApplicationId(applicationId: string): string[] {
+  if (Token.isUnresolved(applicationId) || APPLICATION_ID.test(applicationId)) {
+    return [];
+  }
+  return [`application id must be 1 to 64 characters of [0-9a-z], got '${applicationId}'`];
+}
+
+export function validateExecutionRoleArn(arn: string): string[] {
+  if (Token.isUnresolved(arn)) {
+    return [];
+  }
+  const { min, max } = EXECUTION_ROLE_ARN_LENGTH;
+  if (arn.length < min || arn.length > max || !EXECUTION_ROLE_ARN.test(arn)) {
+    return [
+      `executionRole ARN must be an IAM role ARN of ${min} to ${max} characters ` +
+        `(arn:<partition>:iam::<12-digit account>:role/<name>), got '${arn}'`,
+    ];
+  }
+  return [];
+}
+
+export function validateSessionName(name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) {
+    return [];
+  }
+  if (name.length < 1 || name.length > NAME_MAX_LENGTH || !/\S/.test(name)) {
+    return [`sessionName must be 1 to ${NAME_MAX_LENGTH} characters and not blank, got '${name}' (${name.length} characters)`];
+  }
+  return [];
+}
+
+export function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
+  if (idleTimeout === undefined || idleTimeout.isUnresolved()) {
+    return [];
+  }
+  const seconds = idleTimeout.toSeconds();
+  if (seconds % 60 !== 0 || seconds < 0 || seconds / 60 > IDLE_TIMEOUT_MAX_MINUTES) {
+    return [`idleTimeout must be a whole number of minutes between 0 and ${IDLE_TIMEOUT_MAX_MINUTES}, got ${idleTimeout.toHumanString()}`];
+  }
+  return [];
+}
+
+export function validateStartTimeout(startTimeout: Duration | undefined): string[] {
+  if (startTimeout === undefined || startTimeout.isUnresolved()) {
+    return [];
+  }
+  const seconds = startTimeout.toMilliseconds() / 1000;
+  if (!Number.isInteger(seconds) || seconds < START_TIMEOUT_MIN_SECONDS || seconds > START_TIMEOUT_MAX_SECONDS) {
+    return [
+      `startTimeout must be a whole number of seconds between ${START_TIMEOUT_MIN_SECONDS / 60} and ` +
+        `${START_TIMEOUT_MAX_SECONDS / 60} minutes, got ${startTimeout.toHumanString()}`,
+    ];
+  }
+  return [];
+}
+
+export function validateRuntimeConfiguration(configurations: ConfigurationToValidate[] | undefined, path: string): string[] {
+  if (configurations === undefined || Token.isUnresolved(configurations)) {
+    return [];
+  }
+  const errors: string[] = [];
+  if (configurations.length > CONFIGURATION_ITEMS_MAX) {
+    errors.push(`${path} must have at most ${CONFIGURATION_ITEMS_MAX} entries, got ${configurations.length}`);
+  }
+  configurations.forEach((configuration, index) => {
+    const at = `${path}[${index}]`;
+    const classification = configuration.classification;
+    if (!Token.isUnresolved(classification) && !isNonBlank(classification, CONFIGURATION_STRING_MAX_LENGTH)) {
+      errors.push(`${at}.classification must be 1 to ${CONFIGURATION_STRING_MAX_LENGTH} characters and not blank, got '${classification}'`);
+    }
+    errors.push(...validateConfigurationProperties(configuration.properties, `${at}.properties`));
+    errors.push(...validateRuntimeConfiguration(configuration.configurations, `${at}.configurations`));
+  });
+  return errors;
+}
+
+function validateConfigurationProperties(properties: { [key: string]: string } | undefined, path: string): string[] {
+  if (properties === undefined || Token.isUnresolved(properties)) {
+    return [];
+  }
+  const entries = Object.entries(properties);
+  const errors: string[] = [];
+  if (entries.length > CONFIGURATION_ITEMS_MAX) {
+    errors.push(`${path} must have at most ${CONFIGURATION_ITEMS_MAX} entries, got ${entries.length}`);
+  }
+  for (const [key, value] of entries) {
+    if (!Token.isUnresolved(key) && !isNonBlank(key, CONFIGURATION_STRING_MAX_LENGTH)) {
+      errors.push(`${path} key must be 1 to ${CONFIGURATION_STRING_MAX_LENGTH} characters and not blank, got '${key}'`);
+    }
+    // The value is not echoed: Spark properties may hold secrets.
+    if (!Token.isUnresolved(value) && value.length > CONFIGURATION_STRING_MAX_LENGTH) {
+      errors.push(`${path}['${key}'] value must be at most ${CONFIGURATION_STRING_MAX_LENGTH} characters, got ${value.length}`);
+    }
+  }
+  return errors;
+}
+
+export function validateTags(tags: { [key: string]: string }): string[] {
+  if (Token.isUnresolved(tags)) {
+    return [];
+  }
+  const entries = Object.entries(tags);
+  const errors: string[] = [];
+  if (entries.length > USER_TAGS_MAX) {
+    errors.push(`tags must have at most ${USER_TAGS_MAX} entries (the service allows 200 and this library adds one), got ${entries.length}`);
+  }
+  for (const [key, value] of entries) {
+    if (Token.isUnresolved(key)) {
+      continue;
+    }
+    if (!TAG_KEY.test(key)) {
+      errors.push(`tag key must be 1 to 128 characters of [A-Za-z0-9 /_.:=+@-], got '${key}'`);
+    } else if (RESERVED_TAG_PREFIXES.some((prefix) => key.startsWith(prefix))) {
+      errors.push(`tag key must not start with ${RESERVED_TAG_PREFIXES.map((p) => `'${p}'`).join(' or ')}, got '${key}'`);
+    }
+    if (!Token.isUnresolved(value) && !TAG_VALUE.test(value)) {
+      errors.push(`tag value for '${key}' must be 0 to 256 characters of [A-Za-z0-9 /_.:=+@-], got '${value}'`);
+    }
+  }
+  return errors;
+}
+
+/** What an application defined in the same app lacks for sessions: errors, and warnings that may be fine. */
+export interface ApplicationFindings {
+  readonly errors: string[];
+  readonly warnings: string[];
+}
+
+/**
+ * The application's own preconditions for StartSession, checked where its values are known:
+ * a Spark application on emr-7.13.0 or later with interactive sessions enabled, started or auto-started.
+ */
+export function checkApplication(application: CfnApplication): ApplicationFindings {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const release = application.releaseLabel;
+  if (!Token.isUnresolved(release) && isOlderThanMinRelease(release)) {
+    const { major, minor, patch } = MIN_RELEASE;
+    errors.push(`application releaseLabel must be emr-${major}.${minor}.${patch} or later for interactive sessions, got '${release}'`);
+  }
+  const type = application.type;
+  if (!Token.isUnresolved(type) && type.toUpperCase() !== 'SPARK') {
+    errors.push(`application type must be SPARK for interactive sessions, got '${type}'`);
+  }
+  const interactive = application.interactiveConfiguration;
+  if (!Token.isUnresolved(interactive)) {
+    const enabled = (interactive as CfnApplication.InteractiveConfigurationProperty | undefined)?.sessionEnabled;
+    if (!Token.isUnresolved(enabled) && enabled !== true) {
+      errors.push(`application interactiveConfiguration.sessionEnabled must be true for interactive sessions, got ${enabled}`);
+    }
+  }
+  const autoStart = application.autoStartConfiguration;
+  if (!Token.isUnresolved(autoStart)) {
+    const enabled = (autoStart as CfnApplication.AutoStartConfigurationProperty | undefined)?.enabled;
+    if (enabled === false) {
+      warnings.push(
+        'application autoStartConfiguration.enabled is false: StartSession needs the application STARTED, ' +
+          'so start it before this stack deploys or enable auto-start',
+      );
+    }
+  }
+  return { errors, warnings };
+}
+
+function isOlderThanMinRelease(release: string): boolean {
+  const match = /^emr-(\d+)\.(\d+)\.(\d+)/.exec(release);
+  if (!match) {
+    return false; // not a versioned label; nothing to compare
+  }
+  const [major, minor, patch] = match.slice(1).map(Number);
+  const min = MIN_RELEASE;
+  return major !== min.major ? major < min.major : minor !== min.minor ? minor < min.minor : patch < min.patch;
+}
+
+function isNonBlank(value: string, maxLength: number): boolean {
+  return value.length >= 1 && value.length <= maxLength && /\S/.test(value);
+}

@@ -1,0 +1,416 @@
+import { App, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { RESOURCE_TYPE } from '../lambda/contract';
+import { Session, SessionProps } from '../lib';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+
+let app: App;
+let stack: Stack;
+let application: emrserverless.CfnApplication;
+let executionRole: iam.Role;
+
+function cfnApplication(scope: Stack, id = 'Application', overrides: Partial<emrserverless.CfnApplicationProps> = {}) {
+  return new emrserverless.CfnApplication(scope, id, {
+    releaseLabel: 'emr-7.13.0',
+    type: 'SPARK',
+    interactiveConfiguration: { sessionEnabled: true },
+    ...overrides,
+  });
+}
+
+function executionRoleIn(scope: Stack, id = 'ExecutionRole') {
+  return new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') });
+}
+
+function session(props: Partial<SessionProps> = {}, id = 'Session') {
+  return new Session(stack, id, { application, executionRole, ...props });
+}
+
+function handlerPolicyStatements(template: Template) {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { PolicyName: Match.stringLikeRegexp('SessionPermissions') },
+  });
+  const [policy] = Object.values(policies);
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+beforeEach(() => {
+  app = new App();
+  stack = new Stack(app, 'SessionStack', { env: ENV });
+  application = cfnApplication(stack);
+  executionRole = executionRoleIn(stack);
+});
+
+describe('resource', () => {
+  test('renders every property for the handler, idle timeout in minutes', () => {
+    session({
+      sessionName: 'analytics',
+      idleTimeout: Duration.hours(2),
+      startTimeout: Duration.minutes(10),
+      runtimeConfiguration: [
+        {
+          classification: 'spark-defaults',
+          properties: { 'spark.executor.memory': '4g' },
+          configurations: [{ classification: 'nested' }],
+        },
+      ],
+      tags: { team: 'analytics' },
+    });
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('SessionProviderframeworkonEvent'), 'Arn'] },
+      ApplicationId: { Ref: 'Application' },
+      ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ExecutionRole'), 'Arn'] },
+      Name: 'analytics',
+      IdleTimeoutMinutes: 120,
+      RuntimeConfiguration: [
+        { Classification: 'spark-defaults', Properties: { 'spark.executor.memory': '4g' }, Configurations: [{ Classification: 'nested' }] },
+      ],
+      Tags: { team: 'analytics' },
+      StartTimeoutSeconds: 600,
+    });
+  });
+
+  test('omits the optional properties that are not given, and deletes the session by default', () => {
+    session();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties(RESOURCE_TYPE, {
+      Name: Match.absent(),
+      IdleTimeoutMinutes: Match.absent(),
+      RuntimeConfiguration: Match.absent(),
+      Tags: Match.absent(),
+      StartTimeoutSeconds: 1200,
+    });
+    template.hasResource(RESOURCE_TYPE, { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test('CloudFormation stops waiting a few minutes after the start timeout, not after an hour', () => {
+    session({ startTimeout: Duration.minutes(30) });
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { ServiceTimeout: '2100' });
+  });
+
+  test('RETAIN leaves the session to its idle timeout on delete and on replacement', () => {
+    session({ removalPolicy: RemovalPolicy.RETAIN });
+    Template.fromStack(stack).hasResource(RESOURCE_TYPE, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('attributes resolve to the custom resource attributes', () => {
+    const s = session();
+    const logicalId = stack.getLogicalId(s.node.findChild('Resource').node.defaultChild as any);
+    expect(stack.resolve(s.sessionId)).toEqual({ 'Fn::GetAtt': [logicalId, 'SessionId'] });
+    expect(stack.resolve(s.sessionArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+    expect(stack.resolve(s.applicationId)).toEqual({ 'Fn::GetAtt': [logicalId, 'ApplicationId'] });
+  });
+
+  test('Tags.of reaches the session, merged with its own tags', () => {
+    session({ tags: { team: 'analytics' } });
+    Tags.of(stack).add('cost-center', '42');
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { Tags: { team: 'analytics', 'cost-center': '42' } });
+  });
+
+  test('the session depends on its permissions, so they outlive it on delete', () => {
+    session();
+    const template = Template.fromStack(stack);
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('SessionPermissions') } }));
+    template.hasResource(RESOURCE_TYPE, { DependsOn: Match.arrayWith([policyId]) });
+  });
+});
+
+describe('provider', () => {
+  test('one provider serves every session in a stack', () => {
+    session({}, 'One');
+    session({}, 'Two');
+    session({}, 'Three');
+    const template = Template.fromStack(stack);
+    template.resourceCountIs(RESOURCE_TYPE, 3);
+    // The handler's onEvent and isComplete, and the framework's onEvent, isComplete and onTimeout.
+    template.resourceCountIs('AWS::Lambda::Function', 5);
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+  });
+
+  test('each stack has its own provider', () => {
+    session();
+    const other = new Stack(app, 'Other', { env: ENV });
+    new Session(other, 'Session', { application: cfnApplication(other), executionRole: executionRoleIn(other) });
+    Template.fromStack(other).resourceCountIs('AWS::Lambda::Function', 5);
+  });
+
+  test('runs on Node.js 24 with a bounded timeout and a log group with retention', () => {
+    session();
+    const template = Template.fromStack(stack);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+      expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/SessionProviderLogs/) });
+    }
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    // The session handler's own functions; the framework's onEvent has aws-cdk-lib's fixed 15 minutes.
+    const handlers = functions.filter((fn) => /EMR Serverless session/.test(fn.Properties.Description ?? ''));
+    expect(handlers).toHaveLength(2);
+    for (const fn of handlers) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(14 * 60);
+    }
+  });
+
+  test('no role uses an AWS managed policy', () => {
+    session();
+    const roles = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+    for (const role of roles) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('permissions', () => {
+  test('scoped to the application, its sessions and the execution role passed to EMR Serverless only', () => {
+    session();
+    const statements = handlerPolicyStatements(Template.fromStack(stack));
+    expect(statements).toEqual([
+      {
+        Sid: 'StartAndListSessions',
+        Effect: 'Allow',
+        Action: ['emr-serverless:StartSession', 'emr-serverless:ListSessions'],
+        Resource: { 'Fn::GetAtt': ['Application', 'Arn'] },
+      },
+      {
+        Sid: 'ManageSessions',
+        Effect: 'Allow',
+        Action: ['emr-serverless:GetSession', 'emr-serverless:TerminateSession', 'emr-serverless:TagResource', 'emr-serverless:UntagResource'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Application', 'Arn'] }, '/sessions/*']] },
+      },
+      {
+        Sid: 'PassExecutionRoles',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ExecutionRole/), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('no statement anywhere in the stack grants on Resource "*"', () => {
+    session();
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    for (const policy of policies) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        expect([statement.Resource].flat()).not.toContain('*');
+      }
+    }
+  });
+
+  test('50 sessions on one application and role grant exactly what 2 do', () => {
+    const statementsFor = (count: number) => {
+      const localApp = new App();
+      const localStack = new Stack(localApp, 'Scale', { env: ENV });
+      const localApplication = cfnApplication(localStack);
+      const role = executionRoleIn(localStack);
+      for (let i = 0; i < count; i++) {
+        new Session(localStack, `Session${i}`, { application: localApplication, executionRole: role });
+      }
+      return handlerPolicyStatements(Template.fromStack(localStack));
+    };
+    expect(statementsFor(50)).toEqual(statementsFor(2));
+  });
+
+  test('a second application and role add their ARNs, not statements', () => {
+    session();
+    const secondApplication = cfnApplication(stack, 'SecondApplication');
+    new Session(stack, 'Second', { application: secondApplication, executionRole: executionRoleIn(stack, 'SecondRole') });
+    const statements = handlerPolicyStatements(Template.fromStack(stack));
+    expect(statements).toHaveLength(3);
+    expect(statements[0].Resource).toHaveLength(2);
+    expect(statements[1].Resource).toHaveLength(2);
+    expect(statements[2].Resource).toHaveLength(2);
+  });
+
+  test('an imported application is granted by its ARN', () => {
+    const imported = emrserverless.CfnApplication.fromApplicationId(stack, 'Imported', '00fimportedapp01');
+    session({ application: imported });
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { ApplicationId: '00fimportedapp01' });
+    const statements = handlerPolicyStatements(Template.fromStack(stack));
+    expect(JSON.stringify(statements[0].Resource)).toContain(':emr-serverless:us-east-1:123456789012:/applications/00fimportedapp01');
+  });
+
+  test('grantConnect lets a principal reach this session only', () => {
+    const s = session();
+    const client = new iam.Role(stack, 'Client', { assumedBy: new iam.AccountRootPrincipal() });
+    s.grantConnect(client);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Client') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['emr-serverless:GetSession', 'emr-serverless:GetSessionEndpoint', 'emr-serverless:GetResourceDashboard'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Session'), 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('cross-stack and imports', () => {
+  test('another stack that uses sessionArn gets an Fn::ImportValue', () => {
+    const s = session();
+    const consumer = new Stack(app, 'Consumer', { env: ENV });
+    new CfnOutput(consumer, 'UsesSession', { value: s.sessionArn });
+    const output = Template.fromStack(consumer).findOutputs('UsesSession');
+    expect(output.UsesSession.Value).toEqual({ 'Fn::ImportValue': expect.stringContaining('SessionStack:ExportsOutputFnGetAtt') });
+    expect(JSON.stringify(Template.fromStack(stack).toJSON().Outputs)).toContain('"Name":"SessionStack:ExportsOutputFnGetAtt');
+  });
+
+  test('fromSessionArn takes the application and session ids from a literal ARN', () => {
+    const arn = 'arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fapp/sessions/00fsess';
+    const imported = Session.fromSessionArn(stack, 'Imported', arn);
+    expect(imported.applicationId).toBe('00fapp');
+    expect(imported.sessionId).toBe('00fsess');
+    expect(imported.sessionArn).toBe(arn);
+  });
+
+  test('fromSessionArn splits an ARN token with CloudFormation functions', () => {
+    const param = new CfnParameter(stack, 'Arn');
+    const imported = Session.fromSessionArn(stack, 'Imported', param.valueAsString);
+    expect(stack.resolve(imported.sessionId)).toEqual({
+      'Fn::Select': [4, { 'Fn::Split': ['/', { 'Fn::Select': [5, { 'Fn::Split': [':', { Ref: 'Arn' }] }] }] }],
+    });
+  });
+
+  test('fails: fromSessionArn with an ARN that is not a session ARN', () => {
+    expect(() => Session.fromSessionArn(stack, 'Bad', 'arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fapp')).toThrow(
+      /sessionArn must be arn:<partition>:emr-serverless:<region>:<account>:\/applications\/<id>\/sessions\/<id>, got/,
+    );
+  });
+
+  test('fromSessionAttributes builds the ARN in this stack, and its grants work', () => {
+    const imported = Session.fromSessionAttributes(stack, 'Imported', { applicationId: '00fapp', sessionId: '00fsess' });
+    expect(stack.resolve(imported.sessionArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':emr-serverless:us-east-1:123456789012:/applications/00fapp/sessions/00fsess']],
+    });
+    const client = new iam.Role(stack, 'Client', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantConnect(client);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(['emr-serverless:GetSessionEndpoint']) })] },
+    });
+  });
+});
+
+describe('application preconditions', () => {
+  test.each([
+    ['a release older than emr-7.13.0', { releaseLabel: 'emr-7.12.0' }, /application releaseLabel must be emr-7.13.0 or later for interactive sessions, got 'emr-7.12.0'/],
+    ['a Hive application', { type: 'HIVE' }, /application type must be SPARK for interactive sessions, got 'HIVE'/],
+    ['sessions not enabled', { interactiveConfiguration: { studioEnabled: true } }, /interactiveConfiguration.sessionEnabled must be true for interactive sessions, got undefined/],
+    ['no interactive configuration', { interactiveConfiguration: undefined }, /sessionEnabled must be true/],
+    ['sessions disabled', { interactiveConfiguration: { sessionEnabled: false } }, /sessionEnabled must be true for interactive sessions, got false/],
+  ])('fails at synth with %s', (_case, overrides, message) => {
+    application = cfnApplication(stack, 'Bad', overrides as Partial<emrserverless.CfnApplicationProps>);
+    session();
+    expect(() => app.synth()).toThrow(message);
+  });
+
+  test('accepts later releases, including emr-8', () => {
+    for (const releaseLabel of ['emr-7.13.0', 'emr-7.14.1', 'emr-8.0.0']) {
+      const localApp = new App();
+      const localStack = new Stack(localApp, 'S', { env: ENV });
+      const localApplication = cfnApplication(localStack, 'Application', { releaseLabel });
+      new Session(localStack, 'Session', { application: localApplication, executionRole: executionRoleIn(localStack) });
+      expect(() => localApp.synth()).not.toThrow();
+    }
+  });
+
+  test('warns when auto-start is disabled', () => {
+    application = cfnApplication(stack, 'Manual', { autoStartConfiguration: { enabled: false } });
+    session();
+    Annotations.fromStack(stack).hasWarning('/SessionStack/Session', Match.stringLikeRegexp('autoStartConfiguration.enabled is false'));
+  });
+
+  test('skips the checks whose values are tokens', () => {
+    const release = new CfnParameter(stack, 'Release');
+    const enabled = new CfnParameter(stack, 'Enabled');
+    application = cfnApplication(stack, 'Tokens', {
+      releaseLabel: release.valueAsString,
+      type: new CfnParameter(stack, 'Type').valueAsString,
+      interactiveConfiguration: { sessionEnabled: enabled.value as any },
+    });
+    session();
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('validation', () => {
+  test.each<[string, Partial<SessionProps>, RegExp]>([
+    ['an empty name', { sessionName: '' }, /sessionName must be 1 to 256 characters and not blank, got '' \(0 characters\)/],
+    ['a blank name', { sessionName: '   ' }, /sessionName must be 1 to 256 characters and not blank/],
+    ['a name of 257 characters', { sessionName: 'n'.repeat(257) }, /\(257 characters\)/],
+    ['a fractional idle timeout', { idleTimeout: Duration.seconds(90) }, /idleTimeout must be a whole number of minutes between 0 and 1000000, got 1 minute 30 seconds/],
+    ['an idle timeout over the limit', { idleTimeout: Duration.minutes(1_000_001) }, /idleTimeout must be a whole number of minutes between 0 and 1000000/],
+    ['a start timeout under a minute', { startTimeout: Duration.seconds(30) }, /startTimeout must be a whole number of seconds between 1 and 45 minutes, got 30 seconds/],
+    ['a start timeout over 45 minutes', { startTimeout: Duration.minutes(46) }, /startTimeout must be .* got 46 minutes/],
+    ['201 tags', { tags: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'])) }, /tags must have at most 199 entries .* got 200/],
+    ['a tag key with a bad character', { tags: { 'bad#key': 'v' } }, /tag key must be 1 to 128 characters of \[A-Za-z0-9 \/_.:=\+@-\], got 'bad#key'/],
+    ['a tag key of 129 characters', { tags: { ['k'.repeat(129)]: 'v' } }, /tag key must be 1 to 128 characters/],
+    ['a reserved tag key', { tags: { 'aws:owner': 'v' } }, /tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', got 'aws:owner'/],
+    ['a tag value with a bad character', { tags: { team: 'a,b' } }, /tag value for 'team' must be 0 to 256 characters .* got 'a,b'/],
+    ['a tag value of 257 characters', { tags: { team: 'v'.repeat(257) } }, /tag value for 'team' must be 0 to 256 characters/],
+    ['a blank classification', { runtimeConfiguration: [{ classification: ' ' }] }, /runtimeConfiguration\[0\].classification must be 1 to 1024 characters and not blank, got ' '/],
+    ['101 configurations', { runtimeConfiguration: Array.from({ length: 101 }, () => ({ classification: 'c' })) }, /runtimeConfiguration must have at most 100 entries, got 101/],
+    ['101 properties', { runtimeConfiguration: [{ classification: 'c', properties: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 'v'])) }] }, /runtimeConfiguration\[0\].properties must have at most 100 entries, got 101/],
+    ['a nested blank classification', { runtimeConfiguration: [{ classification: 'c', configurations: [{ classification: '' }] }] }, /runtimeConfiguration\[0\].configurations\[0\].classification must be/],
+    ['a property value over 1024 characters', { runtimeConfiguration: [{ classification: 'c', properties: { p: 'v'.repeat(1025) } }] }, /properties\['p'\] value must be at most 1024 characters, got 1025/],
+  ])('fails with %s', (_case, props, message) => {
+    expect(() => session(props)).toThrow(message);
+  });
+
+  test('fails with an application id outside [0-9a-z]{1,64}', () => {
+    const imported = emrserverless.CfnApplication.fromApplicationId(stack, 'Imported', 'App_ID');
+    expect(() => session({ application: imported })).toThrow(/application id must be 1 to 64 characters of \[0-9a-z\], got 'App_ID'/);
+  });
+
+  test('fails with an execution role ARN that is not a role ARN', () => {
+    const user = iam.Role.fromRoleArn(stack, 'NotARole', 'arn:aws:iam::123456789012:user/alice');
+    expect(() => session({ executionRole: user })).toThrow(/executionRole ARN must be an IAM role ARN .* got 'arn:aws:iam::123456789012:user\/alice'/);
+  });
+
+  test('fails with a tag added by Tags.of that the service would refuse, at synth', () => {
+    session();
+    Tags.of(stack).add('bad,key', 'v');
+    expect(() => app.synth()).toThrow(/tag key must be 1 to 128 characters .* got 'bad,key'/);
+  });
+
+  test('reports every error at once', () => {
+    expect(() => session({ sessionName: '', idleTimeout: Duration.seconds(1) })).toThrow(/sessionName must be[\s\S]*idleTimeout must be/);
+  });
+
+  test('accepts the limits themselves', () => {
+    expect(() =>
+      session({
+        sessionName: 'n'.repeat(256),
+        idleTimeout: Duration.minutes(1_000_000),
+        startTimeout: Duration.minutes(45),
+        tags: Object.fromEntries(Array.from({ length: 199 }, (_, i) => [`k${i}`, 'v'.repeat(256)])),
+      }),
+    ).not.toThrow();
+    expect(() => session({ idleTimeout: Duration.minutes(0), startTimeout: Duration.minutes(1) }, 'Zero')).not.toThrow();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('skips every check whose value is a token', () => {
+    const text = () => new CfnParameter(stack, `P${stack.node.children.length}`).valueAsString;
+    const number = () => new CfnParameter(stack, `N${stack.node.children.length}`, { type: 'Number' }).valueAsNumber;
+    const imported = emrserverless.CfnApplication.fromApplicationId(stack, 'Imported', text());
+    expect(() =>
+      session({
+        application: imported,
+        executionRole: iam.Role.fromRoleArn(stack, 'TokenRole', text()),
+        sessionName: text(),
+        idleTimeout: Duration.minutes(number()),
+        startTimeout: Duration.seconds(number()),
+        runtimeConfiguration: [{ classification: text(), properties: { [text()]: text() } }],
+        tags: { [text()]: text(), team: text() },
+      }),
+    ).not.toThrow();
+  });
+});
