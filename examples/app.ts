@@ -19,24 +19,26 @@ export interface ExampleStackProps extends StackProps {
 }
 
 export class ExampleStack extends Stack {
+  public readonly application: emrserverless.CfnApplication;
+  public readonly executionRole: iam.Role;
   public readonly sessions: Session[] = [];
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
 
-    const application = new emrserverless.CfnApplication(this, 'Application', {
+    const application = (this.application = new emrserverless.CfnApplication(this, 'Application', {
       name: 'interactive-analytics',
       releaseLabel: 'emr-7.13.0',
       type: 'SPARK',
       interactiveConfiguration: { sessionEnabled: true },
       autoStartConfiguration: { enabled: true },
       autoStopConfiguration: { enabled: true, idleTimeoutMinutes: 15 },
-    });
+    }));
 
-    const executionRole = new iam.Role(this, 'ExecutionRole', {
+    const executionRole = (this.executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com'),
       description: 'Assumed by the Spark driver and executors of the example sessions',
-    });
+    }));
 
     for (let index = 0; index < (props.sessionCount ?? 1); index++) {
       const suffix = index === 0 ? '' : `${index}`;
@@ -54,8 +56,10 @@ export class ExampleStack extends Stack {
     }
 
     const [first] = this.sessions;
-    new CfnOutput(this, 'SessionId', { value: first.sessionId, exportName: `${this.stackName}-SessionId` });
-    new CfnOutput(this, 'SessionArn', { value: first.sessionArn, exportName: `${this.stackName}-SessionArn` });
+    if (first) {
+      new CfnOutput(this, 'SessionId', { value: first.sessionId, exportName: `${this.stackName}-SessionId` });
+      new CfnOutput(this, 'SessionArn', { value: first.sessionArn, exportName: `${this.stackName}-SessionArn` });
+    }
     Tags.of(this).add('project', 'cdk-emr-serverless-session-example');
   }
 }

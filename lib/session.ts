@@ -262,6 +262,8 @@ export class Session extends SessionBase implements ITaggable {
    */
   public readonly tags: TagManager;
 
+  private readonly resource: CustomResource;
+
   constructor(scope: Construct, id: string, props: SessionProps) {
     super(scope, id);
     const applicationRef = props.application.applicationRef;
@@ -293,20 +295,28 @@ export class Session extends SessionBase implements ITaggable {
       Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as Record<string, string>,
       StartTimeoutSeconds: startTimeoutSeconds,
     };
-    const resource = new CustomResource(this, 'Resource', {
+    const resource = (this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,
       properties,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       // CloudFormation stops waiting a few minutes after the handler's own limits, never an hour later.
       serviceTimeout: Duration.seconds(Math.max(startTimeoutSeconds, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
-    });
+    }));
     // The permissions are created before the session and deleted after it, so Delete may still terminate it.
     resource.node.addDependency(provider.policy);
 
     this.sessionId = resource.getAttString(ATTR_SESSION_ID);
     this.sessionArn = resource.getAttString(ATTR_ARN);
     this.applicationId = resource.getAttString(ATTR_APPLICATION_ID);
+  }
+
+  /**
+   * Sets what happens to the session when it is removed from the stack or replaced;
+   * `RETAIN` leaves it running until its idle timeout.
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.resource.applyRemovalPolicy(policy);
   }
 
   private validateAtSynth(application: IApplicationRef): string[] {

@@ -37,6 +37,8 @@ function handlerPolicyStatements(template: Template) {
   return policy.Properties.PolicyDocument.Statement;
 }
 
+afterEach(() => jest.restoreAllMocks());
+
 beforeEach(() => {
   app = new App();
   stack = new Stack(app, 'SessionStack', { env: ENV });
@@ -257,9 +259,14 @@ describe('cross-stack and imports', () => {
   test('another stack that uses sessionArn gets an Fn::ImportValue', () => {
     const s = session();
     const consumer = new Stack(app, 'Consumer', { env: ENV });
+    const notebook = new iam.Role(consumer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() });
+    s.grantConnect(notebook);
     new CfnOutput(consumer, 'UsesSession', { value: s.sessionArn });
     const output = Template.fromStack(consumer).findOutputs('UsesSession');
     expect(output.UsesSession.Value).toEqual({ 'Fn::ImportValue': expect.stringContaining('SessionStack:ExportsOutputFnGetAtt') });
+    Template.fromStack(consumer).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Resource: { 'Fn::ImportValue': Match.stringLikeRegexp('SessionStack:ExportsOutputFnGetAtt') } })] },
+    });
     expect(JSON.stringify(Template.fromStack(stack).toJSON().Outputs)).toContain('"Name":"SessionStack:ExportsOutputFnGetAtt');
   });
 
@@ -329,14 +336,18 @@ describe('application preconditions', () => {
 
   test('skips the checks whose values are tokens', () => {
     const release = new CfnParameter(stack, 'Release');
-    const enabled = new CfnParameter(stack, 'Enabled');
+    const enabled = new CfnParameter(stack, 'Enabled', { allowedValues: ['true', 'false'] });
+    // CloudFormation's own validator warns that a String parameter feeds a boolean; that is the point here.
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
     application = cfnApplication(stack, 'Tokens', {
       releaseLabel: release.valueAsString,
       type: new CfnParameter(stack, 'Type').valueAsString,
       interactiveConfiguration: { sessionEnabled: enabled.value as any },
+      autoStartConfiguration: { enabled: new CfnParameter(stack, 'AutoStart').value as any },
     });
     session();
     expect(() => app.synth()).not.toThrow();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('autoStart'))).toHaveLength(0);
   });
 });
 

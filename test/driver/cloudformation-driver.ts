@@ -1,0 +1,293 @@
+/**
+ * Plays CloudFormation and the aws-cdk-lib Provider framework for the `Custom::EmrServerlessSession`
+ * resources of a synthesized stack, calling the bundled handler asset that the template references
+ * (the artifact users deploy, not the TypeScript source).
+ *
+ * It follows the rules CloudFormation and the framework follow:
+ * - events carry a StackId, a fresh RequestId per request, the LogicalResourceId and the template's
+ *   properties with references resolved, every scalar turned into a string;
+ * - a Create whose onEvent fails reports the framework's marker physical id, and the rollback's
+ *   Delete for it never reaches the handler;
+ * - isComplete is polled every query interval until it completes, fails, or the total timeout ends;
+ *   it may not return Data while incomplete; Delete may not change the physical id;
+ * - a replacing Update is followed by a Delete of the old physical id; DeletionPolicy Retain skips Delete.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RESOURCE_TYPE } from '../../lambda/contract';
+
+/** What the framework reports when onEvent failed before a physical id existed. */
+export const MISSING_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID';
+
+export interface ResourceResult {
+  readonly status: 'SUCCESS' | 'FAILED';
+  readonly physicalId: string;
+  readonly data: Record<string, string>;
+  readonly reason?: string;
+  readonly polls: number;
+}
+
+export interface DriverOptions {
+  /** The cloud assembly directory (cdk.out). */
+  readonly assemblyDir: string;
+  readonly stackName: string;
+  /** The value of `Ref` (attribute undefined) or `Fn::GetAtt` for the template's other resources. */
+  readonly resolveReference: (logicalId: string, attribute?: string) => string;
+  /** Waits between two isComplete polls; tests advance a fake clock, the local deploy sleeps. */
+  readonly wait: (ms: number) => Promise<void>;
+  readonly queryIntervalMs?: number;
+  readonly totalTimeoutMs?: number;
+  /** Receives one line per resource status change, as CloudFormation's event log shows them. */
+  readonly onEvent?: (logicalId: string, status: string, detail?: string) => void;
+}
+
+interface Handler {
+  onEvent(event: unknown): Promise<any>;
+  isComplete(event: unknown): Promise<any>;
+}
+
+interface Deployed {
+  physicalId: string;
+  properties: Record<string, unknown>;
+  data: Record<string, string>;
+}
+
+type Template = { Resources: Record<string, { Type: string; Properties?: any; Metadata?: any; DeletionPolicy?: string }> };
+
+export class CloudFormationDriver {
+  public readonly template: Template;
+  public readonly stackId: string;
+  /** What CloudFormation believes is deployed, by logical id. */
+  public readonly deployed = new Map<string, Deployed>();
+  /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
+  public readonly retained: string[] = [];
+  private readonly handler: Handler;
+
+  constructor(private readonly options: DriverOptions) {
+    this.template = JSON.parse(fs.readFileSync(path.join(options.assemblyDir, `${options.stackName}.template.json`), 'utf8'));
+    this.stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${options.stackName}/${randomUUID()}`;
+    this.handler = this.loadHandler();
+  }
+
+  /** The logical ids of the sessions, in template order. */
+  public get sessionLogicalIds(): string[] {
+    return Object.entries(this.template.Resources)
+      .filter(([, resource]) => resource.Type === RESOURCE_TYPE)
+      .map(([id]) => id);
+  }
+
+  /** The template's properties of a session, resolved and stringified as CloudFormation sends them. */
+  public templateProperties(logicalId: string): Record<string, unknown> {
+    return stringify(this.resolve(this.template.Resources[logicalId].Properties)) as Record<string, unknown>;
+  }
+
+  /** Creates every session; on the first failure rolls back by deleting what exists, as CloudFormation does. */
+  public async createStack(): Promise<ResourceResult[]> {
+    const results: ResourceResult[] = [];
+    for (const logicalId of this.sessionLogicalIds) {
+      const result = await this.create(logicalId);
+      results.push(result);
+      if (result.status === 'FAILED') {
+        await this.rollbackCreate();
+        break;
+      }
+    }
+    return results;
+  }
+
+  public async deleteStack(): Promise<ResourceResult[]> {
+    const results: ResourceResult[] = [];
+    for (const logicalId of [...this.deployed.keys()].reverse()) {
+      results.push(await this.delete(logicalId));
+    }
+    return results;
+  }
+
+  /** A Create request; `deliveries` > 1 delivers the same request again, as CloudFormation may. */
+  public async create(logicalId: string, deliveries = 1): Promise<ResourceResult> {
+    const properties = this.templateProperties(logicalId);
+    const event = this.event('Create', logicalId, properties);
+    const result = await this.run(event, deliveries);
+    // Even a failed resource is one CloudFormation will delete on rollback, under the id it was given.
+    this.deployed.set(logicalId, { physicalId: result.physicalId, properties, data: result.data });
+    return result;
+  }
+
+  /** An Update to new properties; a new physical id is followed by a Delete of the old one. */
+  public async update(logicalId: string, newProperties: Record<string, unknown>): Promise<ResourceResult> {
+    const current = this.deployed.get(logicalId)!;
+    const properties = stringify(newProperties) as Record<string, unknown>;
+    const event = this.event('Update', logicalId, properties, current.physicalId, current.properties);
+    const result = await this.run(event);
+    if (result.status === 'SUCCESS') {
+      this.deployed.set(logicalId, { physicalId: result.physicalId, properties, data: result.data });
+      if (result.physicalId !== current.physicalId) {
+        this.report(logicalId, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `deleting the replaced ${current.physicalId}`);
+        await this.run(this.event('Delete', logicalId, current.properties, current.physicalId));
+      }
+    }
+    return result;
+  }
+
+  public async delete(logicalId: string): Promise<ResourceResult> {
+    const current = this.deployed.get(logicalId)!;
+    this.deployed.delete(logicalId);
+    if (this.template.Resources[logicalId].DeletionPolicy === 'Retain') {
+      this.retained.push(current.physicalId);
+      this.report(logicalId, 'DELETE_SKIPPED', current.physicalId);
+      return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0 };
+    }
+    return this.run(this.event('Delete', logicalId, current.properties, current.physicalId));
+  }
+
+  private async rollbackCreate(): Promise<void> {
+    for (const logicalId of [...this.deployed.keys()].reverse()) {
+      await this.delete(logicalId);
+    }
+  }
+
+  /** One request through the framework: onEvent, then isComplete until done. */
+  private async run(event: Record<string, any>, deliveries = 1): Promise<ResourceResult> {
+    const { RequestType: type, LogicalResourceId: logicalId } = event;
+    const verb = type.toUpperCase();
+    this.report(logicalId, `${verb}_IN_PROGRESS`);
+    if (type === 'Delete' && event.PhysicalResourceId === MISSING_PHYSICAL_ID_MARKER) {
+      this.report(logicalId, `${verb}_COMPLETE`, 'the create failed before a physical id existed: nothing to delete');
+      return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId: event.PhysicalResourceId, data: {}, polls: 0 });
+    }
+
+    let onEventResult: Record<string, any> = {};
+    for (let delivery = 0; delivery < deliveries; delivery++) {
+      const answer = await invoke(this.handler.onEvent, event);
+      if ('errorMessage' in answer) {
+        const physicalId = type === 'Create' ? MISSING_PHYSICAL_ID_MARKER : event.PhysicalResourceId;
+        return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: answer.errorMessage, polls: 0 });
+      }
+      onEventResult = answer;
+    }
+    const physicalId: string = onEventResult.PhysicalResourceId ?? (type === 'Create' ? event.RequestId : event.PhysicalResourceId);
+    if (type === 'Delete' && physicalId !== event.PhysicalResourceId) {
+      return this.finish(logicalId, verb, { status: 'FAILED', physicalId: event.PhysicalResourceId, data: {}, reason: 'DELETE: cannot change the physical resource ID', polls: 0 });
+    }
+
+    const completeEvent = { ...event, ...onEventResult, PhysicalResourceId: physicalId };
+    const { queryIntervalMs = 15_000, totalTimeoutMs = 3_600_000 } = this.options;
+    for (let polls = 1; polls * queryIntervalMs <= totalTimeoutMs; polls++) {
+      const answer = await invoke(this.handler.isComplete, completeEvent);
+      if ('errorMessage' in answer) {
+        return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: answer.errorMessage, polls });
+      }
+      if (answer.IsComplete) {
+        const data = { ...(onEventResult.Data ?? {}), ...(answer.Data ?? {}) };
+        return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId, data, polls });
+      }
+      if (answer.Data && Object.keys(answer.Data).length > 0) {
+        return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: '"Data" is not allowed if "IsComplete" is "False"', polls });
+      }
+      await this.options.wait(queryIntervalMs);
+    }
+    return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: 'Operation timed out', polls: totalTimeoutMs / queryIntervalMs });
+  }
+
+  private finish(logicalId: string, verb: string, result: ResourceResult): ResourceResult {
+    this.report(logicalId, `${verb}_${result.status === 'SUCCESS' ? 'COMPLETE' : 'FAILED'}`, result.reason ?? result.physicalId);
+    return result;
+  }
+
+  private event(type: string, logicalId: string, properties: Record<string, unknown>, physicalId?: string, oldProperties?: Record<string, unknown>) {
+    return {
+      RequestType: type,
+      ServiceToken: properties.ServiceToken,
+      ResponseURL: `https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/${encodeURIComponent(this.stackId)}?X-Amz-Signature=${randomUUID()}`,
+      StackId: this.stackId,
+      RequestId: randomUUID(),
+      LogicalResourceId: logicalId,
+      ResourceType: RESOURCE_TYPE,
+      ResourceProperties: properties,
+      ...(physicalId !== undefined && { PhysicalResourceId: physicalId }),
+      ...(oldProperties !== undefined && { OldResourceProperties: oldProperties }),
+    };
+  }
+
+  private report(logicalId: string, status: string, detail?: string): void {
+    this.options.onEvent?.(logicalId, status, detail);
+  }
+
+  /**
+   * Follows the template from a session's ServiceToken to the framework's onEvent function, from its
+   * environment to the session handler's function, and from that to the asset the template deploys.
+   */
+  private loadHandler(): Handler {
+    const [logicalId] = this.sessionLogicalIds;
+    const serviceToken = this.template.Resources[logicalId].Properties.ServiceToken['Fn::GetAtt'][0];
+    const variables = this.template.Resources[serviceToken].Properties.Environment.Variables;
+    const exportOf = (variable: string) => {
+      const functionId = variables[variable]['Fn::GetAtt'][0];
+      const fn = this.template.Resources[functionId];
+      const [file, name] = fn.Properties.Handler.split('.');
+      return { file: path.join(this.assetDirectory(fn.Properties.Code.S3Key), `${file}.js`), name };
+    };
+    const onEvent = exportOf('USER_ON_EVENT_FUNCTION_ARN');
+    const isComplete = exportOf('USER_IS_COMPLETE_FUNCTION_ARN');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = (target: { file: string; name: string }) => require(target.file)[target.name];
+    return { onEvent: load(onEvent), isComplete: load(isComplete) };
+  }
+
+  /** The directory of the asset that a template's S3 key names, from the stack's asset manifest. */
+  private assetDirectory(s3Key: string): string {
+    const manifest = JSON.parse(fs.readFileSync(path.join(this.options.assemblyDir, `${this.options.stackName}.assets.json`), 'utf8'));
+    const hash = s3Key.replace(/\.zip$/, '');
+    const source = manifest.files[hash]?.source;
+    if (source?.packaging !== 'zip') {
+      throw new Error(`asset ${s3Key} is not a zipped directory in ${this.options.stackName}.assets.json`);
+    }
+    return path.join(this.options.assemblyDir, source.path);
+  }
+
+  private resolve(value: any): any {
+    if (Array.isArray(value)) {
+      return value.map((v) => this.resolve(v));
+    }
+    if (value && typeof value === 'object') {
+      if ('Ref' in value) {
+        return this.options.resolveReference(value.Ref);
+      }
+      if ('Fn::GetAtt' in value) {
+        return this.options.resolveReference(value['Fn::GetAtt'][0], value['Fn::GetAtt'][1]);
+      }
+      if ('Fn::Join' in value) {
+        const [separator, parts] = value['Fn::Join'];
+        return this.resolve(parts).join(separator);
+      }
+      const intrinsic = Object.keys(value).find((key) => key.startsWith('Fn::'));
+      if (intrinsic) {
+        throw new Error(`the driver does not resolve ${intrinsic}`);
+      }
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+    }
+    return value;
+  }
+}
+
+/** Every scalar as a string, as CloudFormation delivers custom-resource properties. */
+export function stringify(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(stringify);
+  }
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringify(v)]));
+  }
+  return value === undefined || value === null ? value : String(value);
+}
+
+/** A Lambda invocation: JSON in, JSON out, an exception becomes the runtime's error payload. */
+async function invoke(fn: (event: unknown) => Promise<unknown>, event: unknown): Promise<Record<string, any>> {
+  try {
+    const result = await fn(JSON.parse(JSON.stringify(event)));
+    return JSON.parse(JSON.stringify(result ?? {}));
+  } catch (error) {
+    return { errorMessage: (error as Error).message, errorType: (error as Error).name };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Wires a synthesized stack, the emulator and the driver together: the one setup shared by the
+ * lifecycle tests and `npm run deploy:local`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { EmrServerlessEmulator } from '../emulator/emulator';
+import { CloudFormationDriver, DriverOptions } from './cloudformation-driver';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+/** Points the SDK inside the handler at the emulator, with dummy credentials. Call before the handler loads. */
+export function useEmulatorEndpoint(endpoint: string): void {
+  process.env.AWS_ENDPOINT_URL_EMR_SERVERLESS = endpoint;
+  process.env.AWS_REGION = REGION;
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALEMULATOR';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local-emulator-secret';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
+
+/** Synthesizes the app and returns its cloud assembly directory: the templates and the staged assets. */
+export function synthesize(app: App, stack: Stack): string {
+  const directory = app.synth().directory;
+  if (!fs.existsSync(path.join(directory, `${stack.stackName}.template.json`))) {
+    throw new Error(`no template for ${stack.stackName} in ${directory}`);
+  }
+  return directory;
+}
+
+/**
+ * A driver whose references resolve to the emulator: every `AWS::EMRServerless::Application` in the
+ * template becomes an emulated application (with the template's sessionEnabled), every IAM role an ARN.
+ */
+export function driverFor(
+  emulator: EmrServerlessEmulator,
+  assemblyDir: string,
+  stackName: string,
+  options: Pick<DriverOptions, 'wait' | 'queryIntervalMs' | 'onEvent'>,
+): CloudFormationDriver {
+  const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, `${stackName}.template.json`), 'utf8'));
+  const applicationIds = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries<any>(template.Resources)) {
+    if (resource.Type === 'AWS::EMRServerless::Application') {
+      const id = `00f${logicalId.toLowerCase().replace(/[^0-9a-z]/g, '')}`.slice(0, 16);
+      emulator.addApplication(id, {
+        releaseLabel: resource.Properties.ReleaseLabel,
+        sessionEnabled: resource.Properties.InteractiveConfiguration?.SessionEnabled === true,
+        autoStart: resource.Properties.AutoStartConfiguration?.Enabled !== false,
+      });
+      applicationIds.set(logicalId, id);
+    }
+  }
+  return new CloudFormationDriver({
+    assemblyDir,
+    stackName,
+    ...options,
+    resolveReference: (logicalId, attribute) => {
+      const applicationId = applicationIds.get(logicalId);
+      if (applicationId) {
+        return attribute === 'Arn' ? `arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/${applicationId}` : applicationId;
+      }
+      const type = template.Resources[logicalId]?.Type;
+      if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
+        return `arn:aws:iam::${ACCOUNT}:role/${logicalId}`;
+      }
+      if (type === 'AWS::Lambda::Function' && attribute === 'Arn') {
+        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
+      }
+      throw new Error(`the local stack cannot resolve ${logicalId}${attribute ? `.${attribute}` : ''}`);
+    },
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * The whole lifecycle, offline: the bundled handler asset from a synthesized template, driven as
+ * CloudFormation and the Provider framework drive it, talking through the real SDK over HTTP to the
+ * local emulator. Time is a fake clock (only `Date`), advanced by each 15-second poll.
+ *
+ * Every scenario ends with the emulator's counts: no client token started two sessions, and no live
+ * session is one the stack does not own.
+ */
+import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CLIENT_TOKEN_TAG } from '../../lambda/properties';
+import { Session } from '../../lib';
+import { ExampleStack } from '../../examples/app';
+import { CloudFormationDriver } from '../driver/cloudformation-driver';
+import { driverFor, synthesize, useEmulatorEndpoint } from '../driver/local-stack';
+import { EmrServerlessEmulator } from '../emulator/emulator';
+
+const emulator = new EmrServerlessEmulator();
+
+beforeAll(async () => {
+  useEmulatorEndpoint(await emulator.start());
+});
+afterAll(() => emulator.stop());
+
+let logSpy: jest.SpyInstance;
+beforeEach(() => {
+  emulator.reset();
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+  logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+afterEach(() => {
+  jest.useRealTimers();
+  logSpy.mockRestore();
+});
+
+/** The example stack with `count` sessions, and a driver for it. */
+function exampleStack(count = 1, configure?: (stack: ExampleStack) => void): CloudFormationDriver {
+  const app = new App();
+  const stack = new ExampleStack(app, 'LifecycleStack', { sessionCount: count });
+  configure?.(stack);
+  return driverFor(emulator, synthesize(app, stack), stack.stackName, {
+    wait: advanceClock,
+  });
+}
+
+async function advanceClock(ms: number): Promise<void> {
+  jest.setSystemTime(Date.now() + ms);
+}
+
+function sessionIdOf(physicalId: string): string {
+  return physicalId.split('/').pop()!;
+}
+
+/** No token started two sessions; every live session is one the stack holds (or deliberately retained). */
+function expectNothingLeaked(driver: CloudFormationDriver): void {
+  const duplicates = [...emulator.sessionsPerToken().values()].filter((count) => count > 1);
+  expect(duplicates).toEqual([]);
+  const owned = new Set([...driver.deployed.values(), ...driver.retained.map((physicalId) => ({ physicalId }))].map((d) => sessionIdOf(d.physicalId)));
+  expect(emulator.liveSessions().filter((id) => !owned.has(id))).toEqual([]);
+}
+
+test('happy path: create waits until IDLE, attributes match the service, delete terminates', async () => {
+  const driver = exampleStack();
+  const [created] = await driver.createStack();
+
+  expect([created.status, created.reason]).toEqual(['SUCCESS', undefined]);
+  const sessionId = sessionIdOf(created.physicalId);
+  expect(emulator.stateOf(sessionId)).toBe('IDLE');
+  expect(created.polls).toBeGreaterThan(1);
+  expect(created.data).toEqual({
+    SessionId: sessionId,
+    Arn: `arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fapplication/sessions/${sessionId}`,
+    ApplicationId: '00fapplication',
+  });
+  const body = emulator.requestOf(sessionId);
+  expect(body).toMatchObject({
+    executionRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\/ExecutionRole/),
+    name: 'analytics-0',
+    idleTimeoutMinutes: 30,
+    configurationOverrides: { runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } }] },
+    tags: { team: 'analytics', project: 'cdk-emr-serverless-session-example', [CLIENT_TOKEN_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/) },
+  });
+  expect(typeof body.idleTimeoutMinutes).toBe('number');
+  expect(emulator.liveSessions()).toEqual([sessionId]);
+  expectNothingLeaked(driver);
+
+  const [deleted] = await driver.deleteStack();
+  expect(deleted.status).toBe('SUCCESS');
+  expect(emulator.stateOf(sessionId)).toBe('TERMINATED');
+  expect(emulator.liveSessions()).toEqual([]);
+  expect(emulator.callsOf('StartSession')).toHaveLength(1);
+  expect(emulator.callsOf('TerminateSession')).toHaveLength(1);
+});
+
+test('the same create delivered twice starts one session', async () => {
+  const driver = exampleStack();
+  const result = await driver.create(driver.sessionLogicalIds[0], 2);
+
+  expect(result.status).toBe('SUCCESS');
+  expect(emulator.callsOf('StartSession')).toHaveLength(2);
+  expect(emulator.sessionIds()).toHaveLength(1);
+  expectNothingLeaked(driver);
+});
+
+test('a StartSession response lost after commit is recovered by the retry with the same token', async () => {
+  const driver = exampleStack();
+  emulator.injectFaults('StartSession', 'drop-after-commit');
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('SUCCESS');
+  expect(emulator.callsOf('StartSession').map((r) => r.status)).toEqual([0, 200]);
+  expect(emulator.sessionIds()).toEqual([sessionIdOf(result.physicalId)]);
+  expectNothingLeaked(driver);
+});
+
+test('a 500 then a 429 are retried, and one session starts', async () => {
+  const driver = exampleStack();
+  emulator.injectFaults('StartSession', 'internal-error', 'throttle');
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('SUCCESS');
+  expect(emulator.callsOf('StartSession').map((r) => r.status)).toEqual([500, 429, 200]);
+  expect(emulator.sessionIds()).toHaveLength(1);
+  expectNothingLeaked(driver);
+});
+
+test('a StartSession that committed but never answered leaves no session behind', async () => {
+  const driver = exampleStack();
+  emulator.injectFaults('StartSession', 'drop-after-commit', 'internal-error', 'internal-error');
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('FAILED');
+  expect(result.physicalId).toBe('AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID');
+  expect(result.reason).toMatch(/^StartSession failed: InternalServerException: Injected internal error\. The session it started anyway \(00f\w+\) has been terminated\.$/);
+  expect(emulator.sessionIds()).toHaveLength(1);
+  expect(emulator.liveSessions()).toEqual([]);
+  expectNothingLeaked(driver);
+});
+
+test('a session that fails to start fails the create with its state details, and nothing is left running', async () => {
+  const driver = exampleStack();
+  emulator.failNextSessionStart('Insufficient vCPU capacity in the account');
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('FAILED');
+  expect(result.reason).toMatch(/is FAILED before it became usable: Insufficient vCPU capacity in the account/);
+  // CloudFormation's rollback deleted it under the physical id the create reported.
+  expect(driver.deployed.size).toBe(0);
+  expect(emulator.liveSessions()).toEqual([]);
+  expectNothingLeaked(driver);
+});
+
+test('a session that does not start within startTimeout is terminated and fails the create', async () => {
+  const app = new App();
+  const stack = new ExampleStack(app, 'SlowStack', { sessionCount: 0 });
+  new Session(stack, 'Slow', { application: stack.application, executionRole: stack.executionRole, startTimeout: Duration.minutes(2) });
+  const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, { wait: advanceClock });
+  emulator.stallNextSessionStart();
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('FAILED');
+  expect(result.reason).toMatch(/was still STARTING after 120 seconds \(startTimeout\) and has been terminated: Session is starting/);
+  expect(emulator.liveSessions()).toEqual([]);
+  expectNothingLeaked(driver);
+});
+
+test('a session that ended by itself before delete is deleted without a TerminateSession', async () => {
+  const driver = exampleStack();
+  const [created] = await driver.createStack();
+  emulator.endSession(sessionIdOf(created.physicalId));
+
+  const [deleted] = await driver.deleteStack();
+  expect(deleted.status).toBe('SUCCESS');
+  expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
+  expectNothingLeaked(driver);
+});
+
+test('a session the service no longer knows is deleted successfully', async () => {
+  const driver = exampleStack();
+  await driver.createStack();
+  emulator.injectFaults('GetSession', 'not-found', 'not-found');
+
+  const [deleted] = await driver.deleteStack();
+  expect(deleted.status).toBe('SUCCESS');
+  expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
+});
+
+test('a changed property replaces the session: exactly one live session afterwards, with the new properties', async () => {
+  const driver = exampleStack();
+  const [logicalId] = driver.sessionLogicalIds;
+  const [created] = await driver.createStack();
+  const properties = { ...driver.templateProperties(logicalId), IdleTimeoutMinutes: '90', Name: 'renamed' };
+
+  const updated = await driver.update(logicalId, properties);
+  expect(updated.status).toBe('SUCCESS');
+  expect(updated.physicalId).not.toBe(created.physicalId);
+  const newId = sessionIdOf(updated.physicalId);
+  expect(emulator.liveSessions()).toEqual([newId]);
+  expect(emulator.requestOf(newId)).toMatchObject({ idleTimeoutMinutes: 90, name: 'renamed' });
+  expect(emulator.stateOf(sessionIdOf(created.physicalId))).toBe('TERMINATED');
+  expect(updated.data.SessionId).toBe(newId);
+  expectNothingLeaked(driver);
+});
+
+test('a tag-only change is applied in place', async () => {
+  const driver = exampleStack();
+  const [logicalId] = driver.sessionLogicalIds;
+  const [created] = await driver.createStack();
+  const before = driver.templateProperties(logicalId) as { Tags: Record<string, string> };
+  const properties = { ...before, Tags: { ...before.Tags, team: 'platform', owner: 'ana' } };
+
+  const updated = await driver.update(logicalId, properties);
+  expect(updated.status).toBe('SUCCESS');
+  expect(updated.physicalId).toBe(created.physicalId);
+  expect(emulator.sessionIds()).toHaveLength(1);
+  expect(emulator.tagsOf(sessionIdOf(created.physicalId))).toMatchObject({ team: 'platform', owner: 'ana' });
+  expectNothingLeaked(driver);
+});
+
+test('a stack with several sessions creates and deletes each of them once', async () => {
+  const driver = exampleStack(3);
+  const results = await driver.createStack();
+
+  expect(results.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+  expect(emulator.liveSessions()).toHaveLength(3);
+  expectNothingLeaked(driver);
+  await driver.deleteStack();
+  expect(emulator.liveSessions()).toEqual([]);
+  expect(emulator.callsOf('StartSession')).toHaveLength(3);
+});
+
+test('RETAIN leaves the session running, to end at its idle timeout', async () => {
+  const driver = exampleStack(1, (stack) => stack.sessions[0].applyRemovalPolicy(RemovalPolicy.RETAIN));
+  const [created] = await driver.createStack();
+  await driver.deleteStack();
+
+  expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+  expect(emulator.requestOf(sessionIdOf(created.physicalId)).idleTimeoutMinutes).toBe(30);
+  expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
+  expectNothingLeaked(driver);
+});
