@@ -238,3 +238,17 @@ test('RETAIN leaves the session running, to end at its idle timeout', async () =
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
   expectNothingLeaked(driver);
 });
+
+test('a StartSession the service refuses fails the create with its message, and starts nothing', async () => {
+  const driver = exampleStack();
+  emulator.addApplication('00fapplication', { sessionEnabled: false });
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('FAILED');
+  expect(result.reason).toBe(
+    'StartSession failed: ValidationException: Interactive sessions are not enabled on application 00fapplication. No session was started.',
+  );
+  expect(emulator.sessionIds()).toEqual([]);
+  expect(emulator.callsOf('ListSessions')).toHaveLength(0);
+  expectNothingLeaked(driver);
+});
