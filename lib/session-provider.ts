@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 const HANDLER_ASSET = path.join(__dirname, '..', 'lambda-dist', 'session-handler');
 
 /** The provider's construct id in each stack. Part of the deployed contract: never change it. */
-export const PROVIDER_ID = 'cdk-emr-serverless-session.SessionProvider';
+export const PROVIDER_ID = 'EmrServerlessSessionProvider';
 
 /**
  * The framework gives up on a request after this long. The handler's own limits (start timeout,
@@ -38,7 +38,7 @@ export class SessionProvider extends Construct {
 
   /** The custom resources' ServiceToken. */
   public readonly serviceToken: string;
-  /** The session permissions. Sessions depend on it, so that it is deleted only after every session. */
+  /** The session permissions; every session is deleted before them. */
   public readonly policy: iam.Policy;
 
   private readonly applicationStatement = new iam.PolicyStatement({
@@ -102,6 +102,10 @@ export class SessionProvider extends Construct {
       roles: [handlerRole],
       statements: [this.applicationStatement, this.sessionStatement, this.passRoleStatement],
     });
+    // Every session references the framework's entry function (its ServiceToken), so making that
+    // function depend on the policy orders every session after the policy on create and before it
+    // on delete, so that Delete may still terminate: one DependsOn for the stack, not one per session.
+    provider.node.findChild('framework-onEvent').node.addDependency(this.policy);
   }
 
   /**

@@ -1,6 +1,7 @@
 import {
   Annotations,
   ArnFormat,
+  CfnResource,
   CustomResource,
   Duration,
   Fn,
@@ -286,6 +287,8 @@ export class Session extends SessionBase implements ITaggable {
     provider.grantSessionLifecycle(applicationRef.applicationArn, props.executionRole.roleArn);
 
     const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
+    // Every byte here is paid once per session: optional values are omitted, defaults are the handler's.
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const properties: SessionResourceProperties = {
       ApplicationId: applicationRef.applicationId,
       ExecutionRoleArn: props.executionRole.roleArn,
@@ -293,18 +296,16 @@ export class Session extends SessionBase implements ITaggable {
       ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
       ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
       Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as Record<string, string>,
-      StartTimeoutSeconds: startTimeoutSeconds,
+      ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSeconds }),
     };
     const resource = (this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,
       properties,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       // CloudFormation stops waiting a few minutes after the handler's own limits, never an hour later.
       serviceTimeout: Duration.seconds(Math.max(startTimeoutSeconds, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
     }));
-    // The permissions are created before the session and deleted after it, so Delete may still terminate it.
-    resource.node.addDependency(provider.policy);
+    this.applyRemovalPolicy(removalPolicy);
 
     this.sessionId = resource.getAttString(ATTR_SESSION_ID);
     this.sessionArn = resource.getAttString(ATTR_ARN);
@@ -317,6 +318,12 @@ export class Session extends SessionBase implements ITaggable {
    */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     this.resource.applyRemovalPolicy(policy);
+    if (policy === RemovalPolicy.DESTROY) {
+      // Delete is CloudFormation's default for custom resources: saying so costs 60 bytes a session.
+      const cfnResource = this.resource.node.defaultChild as CfnResource;
+      cfnResource.cfnOptions.deletionPolicy = undefined;
+      cfnResource.cfnOptions.updateReplacePolicy = undefined;
+    }
   }
 
   private validateAtSynth(application: IApplicationRef): string[] {

@@ -100,7 +100,7 @@ test('ListSessions filters by state and pages with nextToken', async () => {
 });
 
 test('tags are added, listed and removed through the session ARN', async () => {
-  const { arn, sessionId } = await start({ tags: { a: '1' } });
+  const { arn, sessionId } = (await start({ tags: { a: '1' } })) as { arn: string; sessionId: string };
   await client.send(new TagResourceCommand({ resourceArn: arn, tags: { b: '2' } }));
   await client.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ['a'] }));
   const { tags } = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
@@ -109,7 +109,7 @@ test('tags are added, listed and removed through the session ARN', async () => {
 });
 
 test('TerminateSession moves a live session through TERMINATING to TERMINATED', async () => {
-  const { sessionId } = await start();
+  const { sessionId } = (await start()) as { sessionId: string };
   await client.send(new TerminateSessionCommand({ applicationId: '00fapp', sessionId }));
   expect(emulator.stateOf(sessionId)).toBe('TERMINATING');
   clock += 5_000;
