@@ -62,7 +62,9 @@ function baselineSession(stack: Stack, index: number, application: emrserverless
         executionRoleArn: executionRole.roleArn,
         name: `analytics-${index}`,
         idleTimeoutMinutes: SESSION_PROPERTIES.idleTimeoutMinutes,
-        configurationOverrides: { runtimeConfiguration: [{ classification: 'spark-defaults', properties: SESSION_PROPERTIES.sparkDefaults }] },
+        configurationOverrides: {
+          runtimeConfiguration: [{ classification: 'spark-defaults', properties: SESSION_PROPERTIES.sparkDefaults }],
+        },
         tags: SESSION_PROPERTIES.tags,
       },
       physicalResourceId: cr.PhysicalResourceId.fromResponse('sessionId'),

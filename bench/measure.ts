@@ -113,7 +113,10 @@ function typicalArn(type: string | undefined, logicalId: string): string {
 export function measureColdLoad(file: string, runs: number): { bytes: number; loadMs: number } {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const timings = Array.from({ length: runs }, () => {
-    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const result = spawnSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
     if (result.status !== 0) {
       throw new Error(`loading ${file} failed: ${result.stderr}`);
     }

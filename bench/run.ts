@@ -14,7 +14,14 @@ const LOAD_RUNS = 7;
 const ROOT = path.join(__dirname, '..');
 const LIBRARY_HANDLER = path.join(ROOT, 'lambda-dist', 'session-handler', 'index.js');
 // The handler AwsCustomResource deploys, as aws-cdk-lib ships it (not an exported path, so found on disk).
-const BASELINE_HANDLER = path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), 'custom-resource-handlers', 'dist', 'custom-resources', 'aws-custom-resource-handler', 'index.js');
+const BASELINE_HANDLER = path.join(
+  path.dirname(require.resolve('aws-cdk-lib/package.json')),
+  'custom-resource-handlers',
+  'dist',
+  'custom-resources',
+  'aws-custom-resource-handler',
+  'index.js',
+);
 
 // The worst-case response to CloudFormation: every field at the API's maximum length.
 const ARN_MAX = 1024;
@@ -73,11 +80,15 @@ async function main(): Promise<void> {
   for (const row of rows) {
     for (const variant of ['baseline', 'library'] as const) {
       const f = row[variant];
-      lines.push(`| ${row.sessions} | ${variant} | ${n(f.synthMs)} | ${n(f.templateBytes)} | ${n(f.resources)} | ${n(f.maxRoleInlinePolicyChars)} | ${within(f, response[variant])} |`);
+      lines.push(
+        `| ${row.sessions} | ${variant} | ${n(f.synthMs)} | ${n(f.templateBytes)} | ${n(f.resources)} | ${n(f.maxRoleInlinePolicyChars)} | ${within(f, response[variant])} |`,
+      );
     }
     const b = row.baseline;
     const l = row.library;
-    lines.push(`| ${row.sessions} | *ratio* | ${ratio(l.synthMs, b.synthMs)} | ${ratio(l.templateBytes, b.templateBytes)} | ${ratio(l.resources, b.resources)} | ${ratio(l.maxRoleInlinePolicyChars, b.maxRoleInlinePolicyChars)} | |`);
+    lines.push(
+      `| ${row.sessions} | *ratio* | ${ratio(l.synthMs, b.synthMs)} | ${ratio(l.templateBytes, b.templateBytes)} | ${ratio(l.resources, b.resources)} | ${ratio(l.maxRoleInlinePolicyChars, b.maxRoleInlinePolicyChars)} | |`,
+    );
   }
   const summary = [
     '',
@@ -95,13 +106,22 @@ async function main(): Promise<void> {
     'Template bytes: the template file `cdk synth` writes (path metadata and analytics on). Inline policy: the largest sum of',
     "inline policies on one role, without whitespace, references replaced by ARNs of typical length. The baseline's handler",
     'loads the SDK client from the Lambda runtime when it is invoked, so its cold load does not include it; the library bundles',
-    'a pinned client. Baseline API calls are by construction (its onCreate/onDelete), not measured; the library\'s are counted',
+    "a pinned client. Baseline API calls are by construction (its onCreate/onDelete), not measured; the library's are counted",
     'by the local emulator (sessions ready after 50 s, polled every 15 s, including the waits for ready and terminated).',
   ];
   console.log([...lines, ...summary, ...notes].join('\n'));
   console.log(`\nmeasured in ${((Date.now() - started) / 1000).toFixed(0)} s on Node.js ${process.version}`);
 
-  const results = { measuredAt: new Date().toISOString(), node: process.version, limits: LIMITS, rows, bytesPerAddedSession: { baseline: perSession('baseline'), library: perSession('library') }, response, handler, apiCalls };
+  const results = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    limits: LIMITS,
+    rows,
+    bytesPerAddedSession: { baseline: perSession('baseline'), library: perSession('library') },
+    response,
+    handler,
+    apiCalls,
+  };
   const outDir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, undefined, 2)}\n`);
@@ -109,7 +129,9 @@ async function main(): Promise<void> {
 }
 
 function describe(counts: Record<string, number>): string {
-  return Object.entries(counts).map(([op, count]) => `${op} ${count}`).join(', ');
+  return Object.entries(counts)
+    .map(([op, count]) => `${op} ${count}`)
+    .join(', ');
 }
 
 main().catch((error) => {

@@ -19,7 +19,5 @@ export interface RequestIdentity {
  * (1-64 characters of `[A-Za-z0-9._-]`). The raw StackId cannot be used: it holds `:` and `/`.
  */
 export function deriveClientToken(request: RequestIdentity): string {
-  return createHash('sha256')
-    .update(`${request.StackId}|${request.LogicalResourceId}|${request.RequestId}`)
-    .digest('hex');
+  return createHash('sha256').update(`${request.StackId}|${request.LogicalResourceId}|${request.RequestId}`).digest('hex');
 }

@@ -19,8 +19,6 @@ export async function onEvent(event: SessionEvent): Promise<OnEventResponse> {
   return new SessionHandler(emrServerless(), event).onEvent();
 }
 
-export async function isComplete(
-  event: CdkCustomResourceIsCompleteEvent<SessionResourceProperties>,
-): Promise<IsCompleteResponse> {
+export async function isComplete(event: CdkCustomResourceIsCompleteEvent<SessionResourceProperties>): Promise<IsCompleteResponse> {
   return new SessionHandler(emrServerless(), event).isComplete();
 }

@@ -1,9 +1,5 @@
 import type { Configuration, StartSessionCommandInput } from '@aws-sdk/client-emr-serverless';
-import {
-  RuntimeConfigurationProperty,
-  SessionResourceProperties,
-  START_TIMEOUT_DEFAULT_SECONDS,
-} from './contract';
+import { RuntimeConfigurationProperty, SessionResourceProperties, START_TIMEOUT_DEFAULT_SECONDS } from './contract';
 
 /**
  * The tag with which the handler marks every session it starts: its value is the client token.
@@ -111,7 +107,8 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
 }
 
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? sortedRecord(v as Record<string, string>) : v,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) ? sortedRecord(v as Record<string, string>) : v)) ??
+    'undefined'
+  );
 }

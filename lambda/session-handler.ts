@@ -10,11 +10,7 @@ import {
   TerminateSessionCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-emr-serverless';
-import type {
-  CdkCustomResourceEvent,
-  CdkCustomResourceIsCompleteResponse,
-  CdkCustomResourceResponse,
-} from 'aws-lambda';
+import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import { deriveClientToken } from './client-token';
 import {
   ATTR_APPLICATION_ID,
@@ -26,14 +22,7 @@ import {
 } from './contract';
 import { describeError, isNotFound, isRefusal, truncate } from './errors';
 import { describeRequest, log } from './log';
-import {
-  buildStartSessionInput,
-  changedImmutableProperties,
-  CLIENT_TOKEN_TAG,
-  diffTags,
-  parseProperties,
-  SessionSpec,
-} from './properties';
+import { buildStartSessionInput, changedImmutableProperties, CLIENT_TOKEN_TAG, diffTags, parseProperties, SessionSpec } from './properties';
 import { parseSessionArn, SessionRef } from './session-arn';
 
 export type SessionEvent = CdkCustomResourceEvent<SessionResourceProperties>;
@@ -97,7 +86,7 @@ export class SessionHandler {
       return { PhysicalResourceId: started.arn };
     } catch (error) {
       const cleanup = await this.terminateSessionsStartedBy(input, error);
-      throw new Error(`StartSession failed: ${describeError(error)}. ${cleanup}`);
+      throw new Error(`StartSession failed: ${describeError(error)}. ${cleanup}`, { cause: error });
     }
   }
 
@@ -185,7 +174,10 @@ export class SessionHandler {
   private async terminateIfLive(ref: SessionRef): Promise<void> {
     const session = await this.findSession(ref);
     if (!session || ENDED_STATES.has(session.state!)) {
-      log('terminate idempotently succeeded: the session has already ended', { sessionId: ref.sessionId, state: session?.state ?? 'NOT_FOUND' });
+      log('terminate idempotently succeeded: the session has already ended', {
+        sessionId: ref.sessionId,
+        state: session?.state ?? 'NOT_FOUND',
+      });
       return;
     }
     try {
@@ -264,9 +256,7 @@ export class SessionHandler {
   /** GetSession, with "not found" as undefined rather than an error. */
   private async findSession(ref: SessionRef): Promise<Session | undefined> {
     try {
-      const { session } = await this.client.send(
-        new GetSessionCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }),
-      );
+      const { session } = await this.client.send(new GetSessionCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }));
       return session;
     } catch (error) {
       if (isNotFound(error)) {

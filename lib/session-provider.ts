@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
 /** The bundled handler: built by `npm run bundle` (run by `npm ci` through `prepare`) and shipped in the package. */
 const HANDLER_ASSET = path.join(__dirname, '..', 'lambda-dist', 'session-handler');
@@ -47,12 +48,7 @@ export class SessionProvider extends Construct {
   });
   private readonly sessionStatement = new iam.PolicyStatement({
     sid: 'ManageSessions',
-    actions: [
-      'emr-serverless:GetSession',
-      'emr-serverless:TerminateSession',
-      'emr-serverless:TagResource',
-      'emr-serverless:UntagResource',
-    ],
+    actions: ['emr-serverless:GetSession', 'emr-serverless:TerminateSession', 'emr-serverless:TagResource', 'emr-serverless:UntagResource'],
   });
   private readonly passRoleStatement = new iam.PolicyStatement({
     sid: 'PassExecutionRoles',
@@ -85,7 +81,12 @@ export class SessionProvider extends Construct {
         description,
       });
     const onEvent = handler('OnEvent', 'onEvent', Duration.minutes(5), 'Starts, retags and terminates EMR Serverless sessions');
-    const isComplete = handler('IsComplete', 'isComplete', Duration.minutes(2), 'Reports when an EMR Serverless session is ready or terminated');
+    const isComplete = handler(
+      'IsComplete',
+      'isComplete',
+      Duration.minutes(2),
+      'Reports when an EMR Serverless session is ready or terminated',
+    );
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
@@ -106,6 +107,8 @@ export class SessionProvider extends Construct {
     // function depend on the policy orders every session after the policy on create and before it
     // on delete, so that Delete may still terminate: one DependsOn for the stack, not one per session.
     provider.node.findChild('framework-onEvent').node.addDependency(this.policy);
+
+    acknowledgeProviderFindings(this, provider, [onEvent, isComplete]);
   }
 
   /**
@@ -114,8 +117,10 @@ export class SessionProvider extends Construct {
    */
   public grantSessionLifecycle(applicationArn: string, executionRoleArn: string): void {
     if (this.firstGrantOf(applicationArn)) {
+      const sessionsArn = `${applicationArn}/sessions/*`;
       this.applicationStatement.addResources(applicationArn);
-      this.sessionStatement.addResources(`${applicationArn}/sessions/*`);
+      this.sessionStatement.addResources(sessionsArn);
+      acknowledgeSessionsWildcard(this.policy, sessionsArn);
     }
     if (this.firstGrantOf(executionRoleArn)) {
       this.passRoleStatement.addResources(executionRoleArn);

@@ -197,12 +197,7 @@ abstract class SessionBase extends Resource implements ISession {
   }
 
   public grantConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(
-      grantee,
-      'emr-serverless:GetSession',
-      'emr-serverless:GetSessionEndpoint',
-      'emr-serverless:GetResourceDashboard',
-    );
+    return this.grant(grantee, 'emr-serverless:GetSession', 'emr-serverless:GetSessionEndpoint', 'emr-serverless:GetResourceDashboard');
   }
 }
 
@@ -235,7 +230,9 @@ export class Session extends SessionBase implements ITaggable {
     const resource = Stack.of(scope).splitArn(sessionArn, ArnFormat.NO_RESOURCE_NAME).resource;
     const parts = Token.isUnresolved(resource) ? undefined : resource.split('/');
     if (parts && (parts.length !== 5 || parts[1] !== 'applications' || parts[3] !== 'sessions')) {
-      throw new Error(`sessionArn must be arn:<partition>:emr-serverless:<region>:<account>:/applications/<id>/sessions/<id>, got '${sessionArn}'`);
+      throw new Error(
+        `sessionArn must be arn:<partition>:emr-serverless:<region>:<account>:/applications/<id>/sessions/<id>, got '${sessionArn}'`,
+      );
     }
     const part = (index: number) => parts?.[index] ?? Fn.select(index, Fn.split('/', resource));
     return new ImportedSession(scope, id, { sessionArn, applicationId: part(2), sessionId: part(4) });
@@ -331,7 +328,9 @@ export class Session extends SessionBase implements ITaggable {
     const errors = validateTags(this.tags.tagValues());
     if (CfnApplication.isCfnApplication(application)) {
       const findings = checkApplication(application);
-      findings.warnings.forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:application-auto-start', warning));
+      findings.warnings.forEach((warning) =>
+        Annotations.of(this).addWarningV2('cdk-emr-serverless-session:application-auto-start', warning),
+      );
       errors.push(...findings.errors);
     }
     return errors;

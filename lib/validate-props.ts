@@ -154,7 +154,9 @@ export function validateTags(tags: { [key: string]: string }): string[] {
   const entries = Object.entries(tags);
   const errors: string[] = [];
   if (entries.length > USER_TAGS_MAX) {
-    errors.push(`tags must have at most ${USER_TAGS_MAX} entries (the service allows 200 and this library adds one), got ${entries.length}`);
+    errors.push(
+      `tags must have at most ${USER_TAGS_MAX} entries (the service allows 200 and this library adds one), got ${entries.length}`,
+    );
   }
   for (const [key, value] of entries) {
     if (Token.isUnresolved(key)) {

@@ -50,7 +50,11 @@ async function main(): Promise<void> {
     },
   });
   // The handler's own log lines go to CloudWatch Logs on AWS; keep them out of the event log here.
-  console.log = ((original) => (...args: unknown[]) => (typeof args[0] === 'string' && args[0].startsWith('{"decision"') ? undefined : original(...args)))(console.log);
+  console.log = (
+    (original) =>
+    (...args: unknown[]) =>
+      typeof args[0] === 'string' && args[0].startsWith('{"decision"') ? undefined : original(...args)
+  )(console.log);
 
   line(stack.stackName, 'CREATE_IN_PROGRESS');
   const created = await driver.createStack();
@@ -78,7 +82,9 @@ async function main(): Promise<void> {
   const live = emulator.liveSessions();
   const duplicates = [...emulator.sessionsPerToken().values()].filter((count) => count > 1).length;
   console.log(`\nSessions started: ${emulator.sessionIds().length}; duplicates: ${duplicates}; still running: ${live.length}`);
-  console.log(`API calls: ${['StartSession', 'GetSession', 'TagResource', 'TerminateSession'].map((op) => `${op} ${emulator.callsOf(op as any).length}`).join(', ')}`);
+  console.log(
+    `API calls: ${['StartSession', 'GetSession', 'TagResource', 'TerminateSession'].map((op) => `${op} ${emulator.callsOf(op as any).length}`).join(', ')}`,
+  );
   if (live.length > 0 || duplicates > 0) {
     throw new Error('the local lifecycle left sessions behind');
   }

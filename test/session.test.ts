@@ -116,7 +116,9 @@ describe('resource', () => {
   test('the session depends on its permissions through its ServiceToken, so they outlive it on delete', () => {
     session();
     const template = Template.fromStack(stack);
-    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('SessionPermissions') } }));
+    const [policyId] = Object.keys(
+      template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('SessionPermissions') } }),
+    );
     const [sessionResource] = Object.values(template.findResources(RESOURCE_TYPE));
     const entryFunctionId = sessionResource.Properties.ServiceToken['Fn::GetAtt'][0];
     expect(template.toJSON().Resources[entryFunctionId].DependsOn).toContain(policyId);
@@ -188,7 +190,12 @@ describe('permissions', () => {
       {
         Sid: 'ManageSessions',
         Effect: 'Allow',
-        Action: ['emr-serverless:GetSession', 'emr-serverless:TerminateSession', 'emr-serverless:TagResource', 'emr-serverless:UntagResource'],
+        Action: [
+          'emr-serverless:GetSession',
+          'emr-serverless:TerminateSession',
+          'emr-serverless:TagResource',
+          'emr-serverless:UntagResource',
+        ],
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Application', 'Arn'] }, '/sessions/*']] },
       },
       {
@@ -273,7 +280,9 @@ describe('cross-stack and imports', () => {
     const output = Template.fromStack(consumer).findOutputs('UsesSession');
     expect(output.UsesSession.Value).toEqual({ 'Fn::ImportValue': expect.stringContaining('SessionStack:ExportsOutputFnGetAtt') });
     Template.fromStack(consumer).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Resource: { 'Fn::ImportValue': Match.stringLikeRegexp('SessionStack:ExportsOutputFnGetAtt') } })] },
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Resource: { 'Fn::ImportValue': Match.stringLikeRegexp('SessionStack:ExportsOutputFnGetAtt') } })],
+      },
     });
     expect(JSON.stringify(Template.fromStack(stack).toJSON().Outputs)).toContain('"Name":"SessionStack:ExportsOutputFnGetAtt');
   });
@@ -315,11 +324,23 @@ describe('cross-stack and imports', () => {
 
 describe('application preconditions', () => {
   test.each([
-    ['a release older than emr-7.13.0', { releaseLabel: 'emr-7.12.0' }, /application releaseLabel must be emr-7.13.0 or later for interactive sessions, got 'emr-7.12.0'/],
+    [
+      'a release older than emr-7.13.0',
+      { releaseLabel: 'emr-7.12.0' },
+      /application releaseLabel must be emr-7.13.0 or later for interactive sessions, got 'emr-7.12.0'/,
+    ],
     ['a Hive application', { type: 'HIVE' }, /application type must be SPARK for interactive sessions, got 'HIVE'/],
-    ['sessions not enabled', { interactiveConfiguration: { studioEnabled: true } }, /interactiveConfiguration.sessionEnabled must be true for interactive sessions, got undefined/],
+    [
+      'sessions not enabled',
+      { interactiveConfiguration: { studioEnabled: true } },
+      /interactiveConfiguration.sessionEnabled must be true for interactive sessions, got undefined/,
+    ],
     ['no interactive configuration', { interactiveConfiguration: undefined }, /sessionEnabled must be true/],
-    ['sessions disabled', { interactiveConfiguration: { sessionEnabled: false } }, /sessionEnabled must be true for interactive sessions, got false/],
+    [
+      'sessions disabled',
+      { interactiveConfiguration: { sessionEnabled: false } },
+      /sessionEnabled must be true for interactive sessions, got false/,
+    ],
   ])('fails at synth with %s', (_case, overrides, message) => {
     application = cfnApplication(stack, 'Bad', overrides as Partial<emrserverless.CfnApplicationProps>);
     session();
@@ -364,21 +385,69 @@ describe('validation', () => {
     ['an empty name', { sessionName: '' }, /sessionName must be 1 to 256 characters and not blank, got '' \(0 characters\)/],
     ['a blank name', { sessionName: '   ' }, /sessionName must be 1 to 256 characters and not blank/],
     ['a name of 257 characters', { sessionName: 'n'.repeat(257) }, /\(257 characters\)/],
-    ['a fractional idle timeout', { idleTimeout: Duration.seconds(90) }, /idleTimeout must be a whole number of minutes between 0 and 1000000, got 1 minute 30 seconds/],
-    ['an idle timeout over the limit', { idleTimeout: Duration.minutes(1_000_001) }, /idleTimeout must be a whole number of minutes between 0 and 1000000/],
-    ['a start timeout under a minute', { startTimeout: Duration.seconds(30) }, /startTimeout must be a whole number of seconds between 1 and 45 minutes, got 30 seconds/],
+    [
+      'a fractional idle timeout',
+      { idleTimeout: Duration.seconds(90) },
+      /idleTimeout must be a whole number of minutes between 0 and 1000000, got 1 minute 30 seconds/,
+    ],
+    [
+      'an idle timeout over the limit',
+      { idleTimeout: Duration.minutes(1_000_001) },
+      /idleTimeout must be a whole number of minutes between 0 and 1000000/,
+    ],
+    [
+      'a start timeout under a minute',
+      { startTimeout: Duration.seconds(30) },
+      /startTimeout must be a whole number of seconds between 1 and 45 minutes, got 30 seconds/,
+    ],
     ['a start timeout over 45 minutes', { startTimeout: Duration.minutes(46) }, /startTimeout must be .* got 46 minutes/],
-    ['201 tags', { tags: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'])) }, /tags must have at most 199 entries .* got 200/],
-    ['a tag key with a bad character', { tags: { 'bad#key': 'v' } }, /tag key must be 1 to 128 characters of \[A-Za-z0-9 \/_.:=\+@-\], got 'bad#key'/],
+    [
+      '201 tags',
+      { tags: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'])) },
+      /tags must have at most 199 entries .* got 200/,
+    ],
+    [
+      'a tag key with a bad character',
+      { tags: { 'bad#key': 'v' } },
+      /tag key must be 1 to 128 characters of \[A-Za-z0-9 \/_.:=\+@-\], got 'bad#key'/,
+    ],
     ['a tag key of 129 characters', { tags: { ['k'.repeat(129)]: 'v' } }, /tag key must be 1 to 128 characters/],
-    ['a reserved tag key', { tags: { 'aws:owner': 'v' } }, /tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', got 'aws:owner'/],
+    [
+      'a reserved tag key',
+      { tags: { 'aws:owner': 'v' } },
+      /tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', got 'aws:owner'/,
+    ],
     ['a tag value with a bad character', { tags: { team: 'a,b' } }, /tag value for 'team' must be 0 to 256 characters .* got 'a,b'/],
     ['a tag value of 257 characters', { tags: { team: 'v'.repeat(257) } }, /tag value for 'team' must be 0 to 256 characters/],
-    ['a blank classification', { runtimeConfiguration: [{ classification: ' ' }] }, /runtimeConfiguration\[0\].classification must be 1 to 1024 characters and not blank, got ' '/],
-    ['101 configurations', { runtimeConfiguration: Array.from({ length: 101 }, () => ({ classification: 'c' })) }, /runtimeConfiguration must have at most 100 entries, got 101/],
-    ['101 properties', { runtimeConfiguration: [{ classification: 'c', properties: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 'v'])) }] }, /runtimeConfiguration\[0\].properties must have at most 100 entries, got 101/],
-    ['a nested blank classification', { runtimeConfiguration: [{ classification: 'c', configurations: [{ classification: '' }] }] }, /runtimeConfiguration\[0\].configurations\[0\].classification must be/],
-    ['a property value over 1024 characters', { runtimeConfiguration: [{ classification: 'c', properties: { p: 'v'.repeat(1025) } }] }, /properties\['p'\] value must be at most 1024 characters, got 1025/],
+    [
+      'a blank classification',
+      { runtimeConfiguration: [{ classification: ' ' }] },
+      /runtimeConfiguration\[0\].classification must be 1 to 1024 characters and not blank, got ' '/,
+    ],
+    [
+      '101 configurations',
+      { runtimeConfiguration: Array.from({ length: 101 }, () => ({ classification: 'c' })) },
+      /runtimeConfiguration must have at most 100 entries, got 101/,
+    ],
+    [
+      '101 properties',
+      {
+        runtimeConfiguration: [
+          { classification: 'c', properties: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 'v'])) },
+        ],
+      },
+      /runtimeConfiguration\[0\].properties must have at most 100 entries, got 101/,
+    ],
+    [
+      'a nested blank classification',
+      { runtimeConfiguration: [{ classification: 'c', configurations: [{ classification: '' }] }] },
+      /runtimeConfiguration\[0\].configurations\[0\].classification must be/,
+    ],
+    [
+      'a property value over 1024 characters',
+      { runtimeConfiguration: [{ classification: 'c', properties: { p: 'v'.repeat(1025) } }] },
+      /properties\['p'\] value must be at most 1024 characters, got 1025/,
+    ],
   ])('fails with %s', (_case, props, message) => {
     expect(() => session(props)).toThrow(message);
   });
@@ -390,7 +459,9 @@ describe('validation', () => {
 
   test('fails with an execution role ARN that is not a role ARN', () => {
     const user = iam.Role.fromRoleArn(stack, 'NotARole', 'arn:aws:iam::123456789012:user/alice');
-    expect(() => session({ executionRole: user })).toThrow(/executionRole ARN must be an IAM role ARN .* got 'arn:aws:iam::123456789012:user\/alice'/);
+    expect(() => session({ executionRole: user })).toThrow(
+      /executionRole ARN must be an IAM role ARN .* got 'arn:aws:iam::123456789012:user\/alice'/,
+    );
   });
 
   test('fails with a tag added by Tags.of that the service would refuse, at synth', () => {

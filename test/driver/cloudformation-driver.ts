@@ -168,7 +168,13 @@ export class CloudFormationDriver {
     }
     const physicalId: string = onEventResult.PhysicalResourceId ?? (type === 'Create' ? event.RequestId : event.PhysicalResourceId);
     if (type === 'Delete' && physicalId !== event.PhysicalResourceId) {
-      return this.finish(logicalId, verb, { status: 'FAILED', physicalId: event.PhysicalResourceId, data: {}, reason: 'DELETE: cannot change the physical resource ID', polls: 0 });
+      return this.finish(logicalId, verb, {
+        status: 'FAILED',
+        physicalId: event.PhysicalResourceId,
+        data: {},
+        reason: 'DELETE: cannot change the physical resource ID',
+        polls: 0,
+      });
     }
 
     const completeEvent = { ...event, ...onEventResult, PhysicalResourceId: physicalId };
@@ -183,11 +189,23 @@ export class CloudFormationDriver {
         return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId, data, polls });
       }
       if (answer.Data && Object.keys(answer.Data).length > 0) {
-        return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: '"Data" is not allowed if "IsComplete" is "False"', polls });
+        return this.finish(logicalId, verb, {
+          status: 'FAILED',
+          physicalId,
+          data: {},
+          reason: '"Data" is not allowed if "IsComplete" is "False"',
+          polls,
+        });
       }
       await this.options.wait(queryIntervalMs);
     }
-    return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: 'Operation timed out', polls: totalTimeoutMs / queryIntervalMs });
+    return this.finish(logicalId, verb, {
+      status: 'FAILED',
+      physicalId,
+      data: {},
+      reason: 'Operation timed out',
+      polls: totalTimeoutMs / queryIntervalMs,
+    });
   }
 
   private finish(logicalId: string, verb: string, result: ResourceResult): ResourceResult {
@@ -195,7 +213,13 @@ export class CloudFormationDriver {
     return result;
   }
 
-  private event(type: string, logicalId: string, properties: Record<string, unknown>, physicalId?: string, oldProperties?: Record<string, unknown>) {
+  private event(
+    type: string,
+    logicalId: string,
+    properties: Record<string, unknown>,
+    physicalId?: string,
+    oldProperties?: Record<string, unknown>,
+  ) {
     return {
       RequestType: type,
       ServiceToken: properties.ServiceToken,

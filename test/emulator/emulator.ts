@@ -201,7 +201,12 @@ export class EmrServerlessEmulator {
     const body = raw ? JSON.parse(raw) : undefined;
     const route = this.route(req.method ?? 'GET', url.pathname);
     if (!route) {
-      return this.send(res, { operation: 'GetApplication', method: req.method!, path: url.pathname, body }, 404, errorBody('UnknownOperationException', 'no such route'));
+      return this.send(
+        res,
+        { operation: 'GetApplication', method: req.method!, path: url.pathname, body },
+        404,
+        errorBody('UnknownOperationException', 'no such route'),
+      );
     }
     const record = { operation: route.operation, method: req.method!, path: url.pathname, body };
     const fault = this.faults.get(route.operation)?.shift();
@@ -255,7 +260,10 @@ export class EmrServerlessEmulator {
       case 'TerminateSession':
         return this.withSession(first, second, (s) => this.terminate(s));
       case 'GetApplication':
-        return this.withApplication(first, (a) => [200, { application: { applicationId: a.id, arn: a.arn, releaseLabel: a.releaseLabel, type: 'SPARK', state: a.state } }]);
+        return this.withApplication(first, (a) => [
+          200,
+          { application: { applicationId: a.id, arn: a.arn, releaseLabel: a.releaseLabel, type: 'SPARK', state: a.state } },
+        ]);
       case 'TagResource':
         return this.withSessionArn(first, (s) => {
           const error = validateTags(body?.tags);
@@ -329,9 +337,33 @@ export class EmrServerlessEmulator {
       const offset = Number(query.get('nextToken') ?? 0);
       const page = all.slice(offset, offset + 2);
       const next = offset + 2 < all.length ? String(offset + 2) : undefined;
-      const summaries = page.map(({ applicationId: a, sessionId, arn, name, state, stateDetails, releaseLabel, executionRoleArn, createdBy, createdAt, updatedAt }) => ({
-        applicationId: a, sessionId, arn, name, state, stateDetails, releaseLabel, executionRoleArn, createdBy, createdAt, updatedAt,
-      }));
+      const summaries = page.map(
+        ({
+          applicationId: a,
+          sessionId,
+          arn,
+          name,
+          state,
+          stateDetails,
+          releaseLabel,
+          executionRoleArn,
+          createdBy,
+          createdAt,
+          updatedAt,
+        }) => ({
+          applicationId: a,
+          sessionId,
+          arn,
+          name,
+          state,
+          stateDetails,
+          releaseLabel,
+          executionRoleArn,
+          createdBy,
+          createdAt,
+          updatedAt,
+        }),
+      );
       return [200, { sessions: summaries, ...(next && { nextToken: next }) }];
     });
   }
@@ -425,7 +457,9 @@ function errorBody(type: string, message: string) {
 
 function fingerprint(body: StartSessionBody): string {
   const { clientToken: _ignored, ...rest } = body;
-  return JSON.stringify(rest, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
+  return JSON.stringify(rest, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v,
+  );
 }
 
 function randomId(): string {

@@ -1,9 +1,4 @@
-import {
-  EMRServerlessClient,
-  GetSessionCommand,
-  ResourceNotFoundException,
-  TerminateSessionCommand,
-} from '@aws-sdk/client-emr-serverless';
+import { EMRServerlessClient, GetSessionCommand, ResourceNotFoundException, TerminateSessionCommand } from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
@@ -67,7 +62,9 @@ describe('isComplete: create and update', () => {
   });
 
   test('terminates a session that outlasts its start timeout, then fails with its state', async () => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 601, stateDetails: 'Waiting for capacity' }) });
+    emr
+      .on(GetSessionCommand)
+      .resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 601, stateDetails: 'Waiting for capacity' }) });
     await expect(isComplete(buildCreateEvent(properties({ StartTimeoutSeconds: '600' })))).rejects.toThrow(
       `session ${SESSION_ID} was still STARTING after 600 seconds (startTimeout) and has been terminated: Waiting for capacity`,
     );
@@ -97,7 +94,14 @@ describe('isComplete: create and update', () => {
     const arn = `arn:aws-iso-longest-partition-name:emr-serverless:${'r'.repeat(700)}:123456789012:/applications/${longApplicationId}/sessions/${longSessionId}`;
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', longSessionId) });
     const success = await isComplete(buildCreateEvent(), arn);
-    const framed = JSON.stringify({ Status: 'SUCCESS', PhysicalResourceId: arn, StackId: buildCreateEvent().StackId, RequestId: 'x'.repeat(36), LogicalResourceId: 'L'.repeat(255), ...success });
+    const framed = JSON.stringify({
+      Status: 'SUCCESS',
+      PhysicalResourceId: arn,
+      StackId: buildCreateEvent().StackId,
+      RequestId: 'x'.repeat(36),
+      LogicalResourceId: 'L'.repeat(255),
+      ...success,
+    });
     expect(Buffer.byteLength(framed)).toBeLessThan(4096 / 1.5);
 
     emr.on(GetSessionCommand).resolves({ session: sessionIn('FAILED', longSessionId, { stateDetails: 'x'.repeat(1024) }) });
@@ -136,6 +140,8 @@ describe('isComplete: delete', () => {
 
   test('fails when the session is still TERMINATING ten minutes after it was asked to terminate', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID, { ageSeconds: 601 }) });
-    await expect(isComplete(buildDeleteEvent())).rejects.toThrow(`session ${SESSION_ID} was still TERMINATING 600 seconds after it was asked to terminate`);
+    await expect(isComplete(buildDeleteEvent())).rejects.toThrow(
+      `session ${SESSION_ID} was still TERMINATING 600 seconds after it was asked to terminate`,
+    );
   });
 });

@@ -103,9 +103,7 @@ describe('onEvent: create', () => {
   });
 
   test('omits the optional properties that are absent', async () => {
-    await onEvent(
-      buildCreateEvent({ ApplicationId: APPLICATION_ID, ExecutionRoleArn: ROLE_ARN }),
-    );
+    await onEvent(buildCreateEvent({ ApplicationId: APPLICATION_ID, ExecutionRoleArn: ROLE_ARN }));
     const input = emr.commandCalls(StartSessionCommand)[0].args[0].input;
     expect(Object.keys(input)).toEqual(['applicationId', 'clientToken', 'executionRoleArn', 'tags']);
     expect(Object.keys(input.tags!)).toEqual([CLIENT_TOKEN_TAG]);
@@ -139,13 +137,14 @@ describe('onEvent: create', () => {
     const token = deriveClientToken(event);
     emr.on(StartSessionCommand).rejects(serverError());
     emr.on(ListSessionsCommand).resolves({
-      sessions: [
-        { ...sessionIn('IDLE', SESSION_ID) },
-        { ...sessionIn('STARTING', NEW_SESSION_ID) },
-      ],
+      sessions: [{ ...sessionIn('IDLE', SESSION_ID) }, { ...sessionIn('STARTING', NEW_SESSION_ID) }],
     });
-    emr.on(GetSessionCommand, { sessionId: SESSION_ID }).resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: 'someone-else' } }) });
-    emr.on(GetSessionCommand, { sessionId: NEW_SESSION_ID }).resolves({ session: sessionIn('STARTING', NEW_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: 'someone-else' } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: NEW_SESSION_ID })
+      .resolves({ session: sessionIn('STARTING', NEW_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
 
     await expect(onEvent(event)).rejects.toThrow(
       `StartSession failed: InternalServerException: internal error. The session it started anyway (${NEW_SESSION_ID}) has been terminated.`,
@@ -166,7 +165,9 @@ describe('onEvent: create', () => {
       .resolvesOnce({ sessions: [sessionIn('IDLE', SESSION_ID)], nextToken: 'page2' })
       .resolvesOnce({ sessions: [sessionIn('IDLE', NEW_SESSION_ID)] });
     emr.on(GetSessionCommand, { sessionId: SESSION_ID }).resolves({ session: sessionIn('IDLE', SESSION_ID) });
-    emr.on(GetSessionCommand, { sessionId: NEW_SESSION_ID }).resolves({ session: sessionIn('IDLE', NEW_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: NEW_SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', NEW_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
 
     await expect(onEvent(buildCreateEvent())).rejects.toThrow(/\(00fsession000002\) has been terminated/);
     expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, { nextToken: 'page2' });
@@ -188,7 +189,10 @@ describe('onEvent: update', () => {
     ['ExecutionRoleArn', { ExecutionRoleArn: 'arn:aws:iam::123456789012:role/Other' }],
     ['Name', { Name: 'renamed' }],
     ['IdleTimeoutMinutes', { IdleTimeoutMinutes: '45' }],
-    ['RuntimeConfiguration', { RuntimeConfiguration: [{ Classification: 'spark-defaults', Properties: { 'spark.executor.memory': '8g' } }] }],
+    [
+      'RuntimeConfiguration',
+      { RuntimeConfiguration: [{ Classification: 'spark-defaults', Properties: { 'spark.executor.memory': '8g' } }] },
+    ],
     ['RuntimeConfiguration', { RuntimeConfiguration: undefined }],
   ])('a change of %s starts a new session with a new token and returns its ARN', async (_key, change) => {
     const event = buildUpdateEvent(properties(change));

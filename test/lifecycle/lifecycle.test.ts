@@ -24,7 +24,20 @@ afterAll(() => emulator.stop());
 let logSpy: jest.SpyInstance;
 beforeEach(() => {
   emulator.reset();
-  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+  jest.useFakeTimers({
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'clearImmediate',
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
+  });
   logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 afterEach(() => {
@@ -54,7 +67,9 @@ function sessionIdOf(physicalId: string): string {
 function expectNothingLeaked(driver: CloudFormationDriver): void {
   const duplicates = [...emulator.sessionsPerToken().values()].filter((count) => count > 1);
   expect(duplicates).toEqual([]);
-  const owned = new Set([...driver.deployed.values(), ...driver.retained.map((physicalId) => ({ physicalId }))].map((d) => sessionIdOf(d.physicalId)));
+  const owned = new Set(
+    [...driver.deployed.values(), ...driver.retained.map((physicalId) => ({ physicalId }))].map((d) => sessionIdOf(d.physicalId)),
+  );
   expect(emulator.liveSessions().filter((id) => !owned.has(id))).toEqual([]);
 }
 
@@ -76,7 +91,11 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
     executionRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\/ExecutionRole/),
     name: 'analytics-0',
     idleTimeoutMinutes: 30,
-    configurationOverrides: { runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } }] },
+    configurationOverrides: {
+      runtimeConfiguration: [
+        { classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } },
+      ],
+    },
     tags: { team: 'analytics', project: 'cdk-emr-serverless-session-example', [CLIENT_TOKEN_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/) },
   });
   expect(typeof body.idleTimeoutMinutes).toBe('number');
@@ -130,7 +149,9 @@ test('a StartSession that committed but never answered leaves no session behind'
 
   expect(result.status).toBe('FAILED');
   expect(result.physicalId).toBe('AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID');
-  expect(result.reason).toMatch(/^StartSession failed: InternalServerException: Injected internal error\. The session it started anyway \(00f\w+\) has been terminated\.$/);
+  expect(result.reason).toMatch(
+    /^StartSession failed: InternalServerException: Injected internal error\. The session it started anyway \(00f\w+\) has been terminated\.$/,
+  );
   expect(emulator.sessionIds()).toHaveLength(1);
   expect(emulator.liveSessions()).toEqual([]);
   expectNothingLeaked(driver);

@@ -1,0 +1,62 @@
+/**
+ * The gates a security review runs on a construct library: cdk-nag's AwsSolutions pack and the
+ * Python cfn-lint, on the example app's template.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildApp } from '../examples/app';
+import { Session } from '../lib';
+
+function appWithNag(): App {
+  const app = new App();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('the example app has 0 errors: what the library cannot fix, it acknowledges itself', () => {
+    const app = buildApp(appWithNag());
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('a session on an imported application is clean too', () => {
+    const app = appWithNag();
+    const stack = new Stack(app, 'Imported', { env: { account: '123456789012', region: 'us-east-1' } });
+    new Session(stack, 'Session', {
+      application: emrserverless.CfnApplication.fromApplicationId(stack, 'Application', '00fimported01'),
+      executionRole: iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::123456789012:role/SessionRole'),
+    });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('fails: the acknowledgements are narrow enough that a wildcard added elsewhere is still reported', () => {
+    const app = buildApp(appWithNag());
+    const stack = app.node.findChild('EmrServerlessSessionExample') as Stack;
+    const handlerRole = stack.node.findChild('EmrServerlessSessionProvider').node.findChild('HandlerRole') as iam.Role;
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['emr-serverless:GetSession'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+});
+
+describe('cfn-lint', () => {
+  const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  const available = cfnLint.status === 0;
+  if (!available) {
+    // cfn-lint is a Python tool, not an npm package: it is on the CI machines, maybe not on yours.
+    console.warn('cfn-lint is not installed: the cfn-lint check was NOT run (pip install cfn-lint to run it)');
+  }
+
+  (available ? test : test.skip)(
+    `the example app's template passes ${cfnLint.stdout?.trim() || 'cfn-lint'} with 0 errors and 0 warnings`,
+    () => {
+      const assembly = buildApp(new App()).synth();
+      const template = assembly.getStackByName('EmrServerlessSessionExample').templateFullPath;
+      // W3005 (a DependsOn already implied by a GetAtt) is what aws-cdk-lib writes for every Lambda and its role.
+      const run = () => execFileSync('cfn-lint', ['--ignore-checks', 'W3005', '--', template], { encoding: 'utf8' });
+      expect(run).not.toThrow();
+    },
+  );
+});
