@@ -91,7 +91,8 @@ export class SessionHandler {
   }
 
   private async onUpdate(physicalId: string, oldProperties: SessionResourceProperties): Promise<OnEventResponse> {
-    const changed = changedImmutableProperties(parseProperties(oldProperties), this.spec);
+    const oldSpec = parseProperties(oldProperties);
+    const changed = changedImmutableProperties(oldSpec, this.spec);
     if (changed.length > 0) {
       log('immutable properties changed: starting a replacement session', { changed });
       return this.startSession();
@@ -102,7 +103,7 @@ export class SessionHandler {
       log('the session has ended: starting a replacement session', { physicalId, state: session?.state });
       return this.startSession();
     }
-    await this.applyTags(ref, parseProperties(oldProperties).tags);
+    await this.applyTags(ref, oldSpec.tags);
     return { PhysicalResourceId: physicalId };
   }
 
@@ -141,7 +142,7 @@ export class SessionHandler {
     }
     if (this.secondsSince(session.createdAt) > this.spec.startTimeoutSeconds) {
       log('session did not start in time: terminating it', { sessionId: ref.sessionId, state });
-      await this.terminateIfLive(ref);
+      await this.terminate(ref, state);
       throw new Error(
         `session ${ref.sessionId} was still ${state} after ${this.spec.startTimeoutSeconds} seconds ` +
           `(startTimeout) and has been terminated: ${stateDetails(session)}`,
@@ -165,7 +166,7 @@ export class SessionHandler {
       );
     }
     if (session.state !== SessionState.TERMINATING) {
-      await this.terminateIfLive(ref);
+      await this.terminate(ref, session.state!);
     }
     log('session is not terminated yet', { sessionId: ref.sessionId, state: session.state });
     return { IsComplete: false };
@@ -180,9 +181,14 @@ export class SessionHandler {
       });
       return;
     }
+    await this.terminate(ref, session.state!);
+  }
+
+  /** TerminateSession on a session last seen in `state`; one that has gone meanwhile is success. */
+  private async terminate(ref: SessionRef, state: string): Promise<void> {
     try {
       await this.client.send(new TerminateSessionCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }));
-      log('terminating session', { sessionId: ref.sessionId, state: session.state });
+      log('terminating session', { sessionId: ref.sessionId, state });
     } catch (error) {
       if (!isNotFound(error)) {
         throw error;
@@ -210,12 +216,13 @@ export class SessionHandler {
     try {
       const orphans = await this.findSessionsTaggedWith(input.applicationId!, clientToken);
       for (const orphan of orphans) {
-        await this.terminateIfLive(orphan);
+        await this.terminate(orphan, orphan.state);
       }
-      log('terminated sessions left by the failed StartSession', { count: orphans.length, sessionIds: orphans.map((o) => o.sessionId) });
+      const sessionIds = orphans.map((orphan) => orphan.sessionId);
+      log('terminated sessions left by the failed StartSession', { count: orphans.length, sessionIds });
       return orphans.length === 0
         ? 'No session was started.'
-        : `The session it started anyway (${orphans.map((o) => o.sessionId).join(', ')}) has been terminated.`;
+        : `The session it started anyway (${sessionIds.join(', ')}) has been terminated.`;
     } catch (cleanupError) {
       log('could not look for a session started by the failed StartSession', { error: describeError(cleanupError) });
       return (
@@ -225,8 +232,9 @@ export class SessionHandler {
     }
   }
 
-  private async findSessionsTaggedWith(applicationId: string, clientToken: string): Promise<SessionRef[]> {
-    const found: SessionRef[] = [];
+  /** The live sessions of the application that carry this client token, with the state each was seen in. */
+  private async findSessionsTaggedWith(applicationId: string, clientToken: string): Promise<Array<SessionRef & { state: string }>> {
+    const found: Array<SessionRef & { state: string }> = [];
     let nextToken: string | undefined;
     do {
       const page = await this.client.send(new ListSessionsCommand({ applicationId, states: LIVE_STATES, nextToken }));
@@ -234,7 +242,7 @@ export class SessionHandler {
         const ref = { applicationId, sessionId: summary.sessionId!, arn: summary.arn! };
         const session = await this.findSession(ref);
         if (session?.tags?.[CLIENT_TOKEN_TAG] === clientToken) {
-          found.push(ref);
+          found.push({ ...ref, state: session.state! });
         }
       }
       nextToken = page.nextToken;

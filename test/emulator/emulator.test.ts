@@ -122,6 +122,12 @@ test('injected faults reach the SDK as the service would send them', async () =>
   await expect(start()).rejects.toMatchObject({ name: 'InternalServerException', $metadata: { httpStatusCode: 500 } });
   await expect(start()).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
   await expect(start()).resolves.toMatchObject({ applicationId: '00fapp' });
+  emulator.injectFaults('GetSession', 'not-found');
+  const { sessionId } = (await start()) as { sessionId: string };
+  await expect(client.send(new GetSessionCommand({ applicationId: '00fapp', sessionId }))).rejects.toBeInstanceOf(
+    ResourceNotFoundException,
+  );
+  await expect(client.send(new GetSessionCommand({ applicationId: '00fapp', sessionId }))).resolves.toBeDefined();
 });
 
 test('drop-after-commit starts the session and loses the answer', async () => {

@@ -161,6 +161,11 @@ export class EmrServerlessEmulator {
     session.forced = { state: 'TERMINATED', at: this.now(), details };
   }
 
+  /** Forgets a session, as the service does some time after it ended: every call about it is then a 404. */
+  public forgetSession(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+
   public stateOf(sessionId: string): string {
     return this.describe(this.sessions.get(sessionId)!).state;
   }

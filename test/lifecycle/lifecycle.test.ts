@@ -64,14 +64,45 @@ function sessionIdOf(physicalId: string): string {
 }
 
 /** No token started two sessions; every live session is one the stack holds (or deliberately retained). */
+/** Per scenario, what the emulator counted at its last check: the table the suite prints at the end. */
+const scenarioCounts = new Map<
+  string,
+  { startCalls: number; sessions: number; terminateCalls: number; live: number; duplicates: number; unowned: number }
+>();
+
+/** No token started two sessions; every live session is one the stack holds (or deliberately retained). */
 function expectNothingLeaked(driver: CloudFormationDriver): void {
   const duplicates = [...emulator.sessionsPerToken().values()].filter((count) => count > 1);
-  expect(duplicates).toEqual([]);
   const owned = new Set(
     [...driver.deployed.values(), ...driver.retained.map((physicalId) => ({ physicalId }))].map((d) => sessionIdOf(d.physicalId)),
   );
-  expect(emulator.liveSessions().filter((id) => !owned.has(id))).toEqual([]);
+  const unowned = emulator.liveSessions().filter((id) => !owned.has(id));
+  scenarioCounts.set(expect.getState().currentTestName!, {
+    startCalls: emulator.callsOf('StartSession').length,
+    sessions: emulator.sessionIds().length,
+    terminateCalls: emulator.callsOf('TerminateSession').length,
+    live: emulator.liveSessions().length,
+    duplicates: duplicates.length,
+    unowned: unowned.length,
+  });
+  expect(duplicates).toEqual([]);
+  expect(unowned).toEqual([]);
 }
+
+afterAll(() => {
+  const rows = [...scenarioCounts].map(
+    ([name, c]) => `| ${name} | ${c.startCalls} | ${c.sessions} | ${c.terminateCalls} | ${c.live} | ${c.duplicates} | ${c.unowned} |`,
+  );
+  process.stdout.write(
+    [
+      '\nLifecycle scenarios (emulator counts at the end of each):',
+      '| scenario | StartSession calls | sessions started | TerminateSession calls | live at end | duplicates | live, not owned |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+});
 
 test('happy path: create waits until IDLE, attributes match the service, delete terminates', async () => {
   const driver = exampleStack();
@@ -108,6 +139,7 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
   expect(emulator.liveSessions()).toEqual([]);
   expect(emulator.callsOf('StartSession')).toHaveLength(1);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(1);
+  expectNothingLeaked(driver);
 });
 
 test('the same create delivered twice starts one session', async () => {
@@ -197,12 +229,14 @@ test('a session that ended by itself before delete is deleted without a Terminat
 
 test('a session the service no longer knows is deleted successfully', async () => {
   const driver = exampleStack();
-  await driver.createStack();
-  emulator.injectFaults('GetSession', 'not-found', 'not-found');
+  const [created] = await driver.createStack();
+  emulator.forgetSession(sessionIdOf(created.physicalId));
 
   const [deleted] = await driver.deleteStack();
   expect(deleted.status).toBe('SUCCESS');
+  expect(emulator.callsOf('GetSession').at(-1)?.status).toBe(404);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
+  expectNothingLeaked(driver);
 });
 
 test('a changed property replaces the session: exactly one live session afterwards, with the new properties', async () => {
@@ -247,6 +281,7 @@ test('a stack with several sessions creates and deletes each of them once', asyn
   await driver.deleteStack();
   expect(emulator.liveSessions()).toEqual([]);
   expect(emulator.callsOf('StartSession')).toHaveLength(3);
+  expectNothingLeaked(driver);
 });
 
 test('RETAIN leaves the session running, to end at its idle timeout', async () => {
