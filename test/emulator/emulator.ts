@@ -81,6 +81,19 @@ export interface RecordedRequest {
 }
 
 const LIVE = new Set(['SUBMITTED', 'STARTING', 'STARTED', 'IDLE', 'BUSY']);
+const SUMMARY_FIELDS = [
+  'applicationId',
+  'sessionId',
+  'arn',
+  'name',
+  'state',
+  'stateDetails',
+  'releaseLabel',
+  'executionRoleArn',
+  'createdBy',
+  'createdAt',
+  'updatedAt',
+] as const;
 
 export class EmrServerlessEmulator {
   /** Every request, in order, with the status it was answered with. */
@@ -342,33 +355,8 @@ export class EmrServerlessEmulator {
       const offset = Number(query.get('nextToken') ?? 0);
       const page = all.slice(offset, offset + 2);
       const next = offset + 2 < all.length ? String(offset + 2) : undefined;
-      const summaries = page.map(
-        ({
-          applicationId: a,
-          sessionId,
-          arn,
-          name,
-          state,
-          stateDetails,
-          releaseLabel,
-          executionRoleArn,
-          createdBy,
-          createdAt,
-          updatedAt,
-        }) => ({
-          applicationId: a,
-          sessionId,
-          arn,
-          name,
-          state,
-          stateDetails,
-          releaseLabel,
-          executionRoleArn,
-          createdBy,
-          createdAt,
-          updatedAt,
-        }),
-      );
+      // ListSessions returns summaries: the fields of SessionSummary, not the whole session.
+      const summaries = page.map((session) => Object.fromEntries(SUMMARY_FIELDS.map((field) => [field, session[field]])));
       return [200, { sessions: summaries, ...(next && { nextToken: next }) }];
     });
   }
