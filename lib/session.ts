@@ -26,6 +26,7 @@ import {
   RuntimeConfigurationProperty,
   SessionResourceProperties,
   START_TIMEOUT_DEFAULT_SECONDS,
+  START_TIMEOUT_MAX_SECONDS,
   TERMINATE_TIMEOUT_SECONDS,
 } from '../lambda/contract';
 import { SessionProvider } from './session-provider';
@@ -284,6 +285,8 @@ export class Session extends SessionBase implements ITaggable {
     provider.grantSessionLifecycle(applicationRef.applicationArn, props.executionRole.roleArn);
 
     const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
+    // A start timeout known only at deploy time may be as long as the longest allowed.
+    const longestStart = Token.isUnresolved(startTimeoutSeconds) ? START_TIMEOUT_MAX_SECONDS : startTimeoutSeconds;
     // Every byte here is paid once per session: optional values are omitted, defaults are the handler's.
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     const properties: SessionResourceProperties = {
@@ -300,7 +303,7 @@ export class Session extends SessionBase implements ITaggable {
       resourceType: RESOURCE_TYPE,
       properties,
       // CloudFormation stops waiting a few minutes after the handler's own limits, never an hour later.
-      serviceTimeout: Duration.seconds(Math.max(startTimeoutSeconds, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
+      serviceTimeout: Duration.seconds(Math.max(longestStart, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
     }));
     this.applyRemovalPolicy(removalPolicy);
 

@@ -94,6 +94,15 @@ describe('resource', () => {
     Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { ServiceTimeout: '2100' });
   });
 
+  test('a start timeout given as a token gets the longest CloudFormation wait the handler may need', () => {
+    const seconds = new CfnParameter(stack, 'StartTimeout', { type: 'Number' }).valueAsNumber;
+    session({ startTimeout: Duration.seconds(seconds) });
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, {
+      ServiceTimeout: '3000',
+      StartTimeoutSeconds: { Ref: 'StartTimeout' },
+    });
+  });
+
   test('RETAIN leaves the session to its idle timeout on delete and on replacement', () => {
     session({ removalPolicy: RemovalPolicy.RETAIN });
     Template.fromStack(stack).hasResource(RESOURCE_TYPE, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
