@@ -10,6 +10,11 @@ const REFUSALS = new Set([
 /** The longest error text the handler puts into a CloudFormation reason (the response is capped at 4,096 bytes). */
 const MAX_REASON_CHARS = 1000;
 
+/** IAM said no: on StartSession right after a deployment changed the policy, possibly not for long. */
+export function isAccessDenied(error: unknown): boolean {
+  return errorName(error) === 'AccessDeniedException';
+}
+
 export function isNotFound(error: unknown): boolean {
   return errorName(error) === 'ResourceNotFoundException';
 }

@@ -1,4 +1,4 @@
-import type { Configuration, StartSessionCommandInput } from '@aws-sdk/client-emr-serverless';
+import type { Configuration, Session, StartSessionCommandInput } from '@aws-sdk/client-emr-serverless';
 import { RuntimeConfigurationProperty, SessionResourceProperties, START_TIMEOUT_DEFAULT_SECONDS } from './contract';
 
 /**
@@ -71,6 +71,25 @@ export function changedImmutableProperties(oldSpec: SessionSpec, newSpec: Sessio
   return Object.entries(immutable)
     .filter(([, read]) => canonicalJson(read(oldSpec)) !== canonicalJson(read(newSpec)))
     .map(([key]) => key);
+}
+
+/**
+ * Whether a running session was started with exactly the immutable properties of a spec: then it
+ * already is the session the spec asks for. This is what a rollback asks for after a replacing update
+ * failed: the properties the session has always run with.
+ */
+export function runsWith(session: Session, spec: SessionSpec): boolean {
+  const wanted = buildStartSessionInput(spec, '');
+  const immutable = (s: Partial<Session> | StartSessionCommandInput) => ({
+    applicationId: s.applicationId,
+    executionRoleArn: s.executionRoleArn,
+    name: s.name,
+    idleTimeoutMinutes: s.idleTimeoutMinutes,
+    runtimeConfiguration: s.configurationOverrides?.runtimeConfiguration?.length
+      ? s.configurationOverrides.runtimeConfiguration
+      : undefined,
+  });
+  return canonicalJson(immutable(session)) === canonicalJson(immutable(wanted));
 }
 
 /** What TagResource and UntagResource must do to turn the old tags into the new ones. */

@@ -6,6 +6,7 @@ import {
   SessionState,
   StartSessionCommand,
   StartSessionCommandInput,
+  StartSessionCommandOutput,
   TagResourceCommand,
   TerminateSessionCommand,
   UntagResourceCommand,
@@ -20,9 +21,17 @@ import {
   SessionResponseData,
   TERMINATE_TIMEOUT_SECONDS,
 } from './contract';
-import { describeError, isNotFound, isRefusal, truncate } from './errors';
+import { describeError, isAccessDenied, isNotFound, isRefusal, truncate } from './errors';
 import { describeRequest, log } from './log';
-import { buildStartSessionInput, changedImmutableProperties, CLIENT_TOKEN_TAG, diffTags, parseProperties, SessionSpec } from './properties';
+import {
+  buildStartSessionInput,
+  changedImmutableProperties,
+  CLIENT_TOKEN_TAG,
+  diffTags,
+  parseProperties,
+  runsWith,
+  SessionSpec,
+} from './properties';
 import { parseSessionArn, SessionRef } from './session-arn';
 
 export type SessionEvent = CdkCustomResourceEvent<SessionResourceProperties>;
@@ -33,6 +42,8 @@ export type IsCompleteResponse = CdkCustomResourceIsCompleteResponse<SessionResp
 const READY_STATES: ReadonlySet<string> = new Set([SessionState.STARTED, SessionState.IDLE, SessionState.BUSY]);
 /** States from which a session never comes back. TERMINATING only ever leads to TERMINATED. */
 const ENDED_STATES: ReadonlySet<string> = new Set([SessionState.TERMINATING, SessionState.TERMINATED, SessionState.FAILED]);
+/** How long StartSession waits out an AccessDeniedException, in steps: 35 seconds in all, well within the Lambda timeout. */
+const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
 /** States a session may be in while a failed Create could have started it: the ones to look through. */
 const LIVE_STATES = [SessionState.SUBMITTED, SessionState.STARTING, SessionState.STARTED, SessionState.IDLE, SessionState.BUSY];
 
@@ -49,6 +60,7 @@ export class SessionHandler {
     private readonly client: EMRServerlessClient,
     private readonly event: SessionEvent,
     private readonly now: () => Date = () => new Date(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.spec = parseProperties(event.ResourceProperties);
   }
@@ -81,7 +93,7 @@ export class SessionHandler {
     const input = buildStartSessionInput(this.spec, clientToken);
     log('starting session', { applicationId: input.applicationId, clientToken });
     try {
-      const started = await this.client.send(new StartSessionCommand(input));
+      const started = await this.startSessionOnceAllowed(input);
       log('session started', { sessionId: started.sessionId, arn: started.arn });
       return { PhysicalResourceId: started.arn };
     } catch (error) {
@@ -90,18 +102,46 @@ export class SessionHandler {
     }
   }
 
+  /**
+   * StartSession, waiting out an AccessDeniedException for a bounded time: the policy that allows it
+   * may have been created or extended by this same deployment (a new stack, a new application), and
+   * IAM changes take seconds to reach EMR Serverless. Retrying is safe: the token is the same.
+   */
+  private async startSessionOnceAllowed(input: StartSessionCommandInput): Promise<StartSessionCommandOutput> {
+    for (const delayMs of ACCESS_DENIED_DELAYS_MS) {
+      try {
+        return await this.client.send(new StartSessionCommand(input));
+      } catch (error) {
+        if (!isAccessDenied(error)) {
+          throw error;
+        }
+        log('StartSession was denied: waiting for IAM changes to propagate', { delayMs, error: describeError(error) });
+        await this.sleep(delayMs);
+      }
+    }
+    return this.client.send(new StartSessionCommand(input));
+  }
+
+  /**
+   * Update: a new session when an immutable property changed or the session has ended; otherwise the
+   * tags are applied in place. A session that already runs with the requested properties is kept:
+   * that is the rollback of a replacing update that failed, and it must not replace a good session.
+   */
   private async onUpdate(physicalId: string, oldProperties: SessionResourceProperties): Promise<OnEventResponse> {
     const oldSpec = parseProperties(oldProperties);
     const changed = changedImmutableProperties(oldSpec, this.spec);
-    if (changed.length > 0) {
-      log('immutable properties changed: starting a replacement session', { changed });
-      return this.startSession();
-    }
     const ref = parseSessionArn(physicalId);
     const session = ref && (await this.findSession(ref));
     if (!ref || !session || ENDED_STATES.has(session.state!)) {
-      log('the session has ended: starting a replacement session', { physicalId, state: session?.state });
+      log('the session has ended: starting a replacement session', { physicalId, state: session?.state, changed });
       return this.startSession();
+    }
+    if (changed.length > 0 && !runsWith(session, this.spec)) {
+      log('immutable properties changed: starting a replacement session', { changed });
+      return this.startSession();
+    }
+    if (changed.length > 0) {
+      log('the session already runs with the requested properties: keeping it', { sessionId: ref.sessionId, changed });
     }
     await this.applyTags(ref, oldSpec.tags);
     return { PhysicalResourceId: physicalId };

@@ -115,18 +115,25 @@ export class CloudFormationDriver {
   }
 
   /** An Update to new properties; a new physical id is followed by a Delete of the old one. */
+  /**
+   * An Update to new properties. A new physical id is followed by a Delete of the old one. A failure
+   * is rolled back as CloudFormation does: an Update back to the old properties, then a Delete of any
+   * new physical id the failed update reported.
+   */
   public async update(logicalId: string, newProperties: Record<string, unknown>): Promise<ResourceResult> {
     const current = this.deployed.get(logicalId)!;
     const properties = stringify(newProperties) as Record<string, unknown>;
-    const event = this.event('Update', logicalId, properties, current.physicalId, current.properties);
-    const result = await this.run(event);
-    if (result.status === 'SUCCESS') {
-      this.deployed.set(logicalId, { physicalId: result.physicalId, properties, data: result.data });
-      if (result.physicalId !== current.physicalId) {
-        this.report(logicalId, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `deleting the replaced ${current.physicalId}`);
-        await this.run(this.event('Delete', logicalId, current.properties, current.physicalId));
-      }
+    const result = await this.run(this.event('Update', logicalId, properties, current.physicalId, current.properties));
+    if (result.status === 'FAILED') {
+      this.report(logicalId, 'UPDATE_ROLLBACK_IN_PROGRESS');
+      const rollback = await this.run(this.event('Update', logicalId, current.properties, current.physicalId, properties));
+      this.deployed.set(logicalId, { ...current, physicalId: rollback.physicalId });
+      await this.cleanUp(logicalId, properties, result.physicalId, rollback.physicalId);
+      await this.cleanUp(logicalId, current.properties, current.physicalId, rollback.physicalId);
+      return result;
     }
+    this.deployed.set(logicalId, { physicalId: result.physicalId, properties, data: result.data });
+    await this.cleanUp(logicalId, current.properties, current.physicalId, result.physicalId);
     return result;
   }
 
@@ -139,6 +146,14 @@ export class CloudFormationDriver {
       return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0 };
     }
     return this.run(this.event('Delete', logicalId, current.properties, current.physicalId));
+  }
+
+  /** After an update, CloudFormation deletes a physical id that the resource no longer has. */
+  private async cleanUp(logicalId: string, properties: Record<string, unknown>, physicalId: string, keptPhysicalId: string): Promise<void> {
+    if (physicalId !== keptPhysicalId) {
+      this.report(logicalId, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `deleting ${physicalId}`);
+      await this.run(this.event('Delete', logicalId, properties, physicalId));
+    }
   }
 
   private async rollbackCreate(): Promise<void> {

@@ -184,6 +184,14 @@ describe('onEvent: create', () => {
 });
 
 describe('onEvent: update', () => {
+  // The session the physical id names, started with the properties of `properties()`.
+  const runningSession = sessionIn('IDLE', SESSION_ID, {
+    name: 'analytics',
+    idleTimeoutMinutes: 30,
+    configurationOverrides: { runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.memory': '4g' } }] },
+  });
+  beforeEach(() => emr.on(GetSessionCommand).resolves({ session: runningSession }));
+
   test.each([
     ['ApplicationId', { ApplicationId: 'otherapplication1' }],
     ['ExecutionRoleArn', { ExecutionRoleArn: 'arn:aws:iam::123456789012:role/Other' }],
@@ -202,6 +210,15 @@ describe('onEvent: update', () => {
     const token = emr.commandCalls(StartSessionCommand)[0].args[0].input.clientToken;
     expect(token).toBe(deriveClientToken(event));
     expect(token).not.toBe(deriveClientToken(buildCreateEvent()));
+  });
+
+  test('a rollback to the properties the session runs with keeps it: no new session, the same physical id', async () => {
+    // CloudFormation rolls a failed replacing update back with an Update to the old properties.
+    const failedUpdate = properties({ Name: 'renamed', IdleTimeoutMinutes: '45' });
+    const response = await onEvent(buildUpdateEvent(properties(), failedUpdate));
+
+    expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
   });
 
   test('a tag change is applied in place: no new session, the same physical id', async () => {
@@ -242,6 +259,45 @@ describe('onEvent: update', () => {
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
     const response = await onEvent(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
     expect(response).toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
+  });
+});
+
+describe('onEvent: create right after an IAM change', () => {
+  const accessDenied = () =>
+    new EMRServerlessServiceException({
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+      message: 'not authorized',
+    });
+  const sleeps: number[] = [];
+  const onEventWaiting = (event: SessionEvent) =>
+    new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event, undefined, async (ms) => {
+      sleeps.push(ms);
+    }).onEvent();
+  beforeEach(() => (sleeps.length = 0));
+
+  test('waits out an AccessDeniedException while the new policy propagates, with the same token', async () => {
+    emr
+      .on(StartSessionCommand)
+      .rejectsOnce(accessDenied())
+      .rejectsOnce(accessDenied())
+      .resolves({ applicationId: APPLICATION_ID, sessionId: NEW_SESSION_ID, arn: NEW_SESSION_ARN });
+    await expect(onEventWaiting(buildCreateEvent())).resolves.toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
+
+    expect(sleeps).toEqual([5000, 10000]);
+    const tokens = new Set(emr.commandCalls(StartSessionCommand).map((call) => call.args[0].input.clientToken));
+    expect(tokens.size).toBe(1);
+  });
+
+  test('fails after 35 seconds of AccessDeniedException, without looking for an orphan', async () => {
+    emr.on(StartSessionCommand).rejects(accessDenied());
+    await expect(onEventWaiting(buildCreateEvent())).rejects.toThrow(
+      'StartSession failed: AccessDeniedException: not authorized. No session was started.',
+    );
+    expect(sleeps).toEqual([5000, 10000, 20000]);
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 4);
+    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
   });
 });
 

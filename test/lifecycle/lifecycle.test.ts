@@ -256,6 +256,24 @@ test('a changed property replaces the session: exactly one live session afterwar
   expectNothingLeaked(driver);
 });
 
+test.each([
+  ['the new session fails to start', () => emulator.failNextSessionStart('Insufficient vCPU capacity')],
+  ['StartSession keeps failing', () => emulator.injectFaults('StartSession', 'internal-error', 'internal-error', 'internal-error')],
+])('a replacing update that fails (%s) rolls back to the original session, untouched', async (_case, injectFault) => {
+  const driver = exampleStack();
+  const [logicalId] = driver.sessionLogicalIds;
+  const [created] = await driver.createStack();
+  injectFault();
+
+  const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' });
+  expect(updated.status).toBe('FAILED');
+  const originalId = sessionIdOf(created.physicalId);
+  expect(driver.deployed.get(logicalId)?.physicalId).toBe(created.physicalId);
+  expect(emulator.liveSessions()).toEqual([originalId]);
+  expect(emulator.stateOf(originalId)).toBe('IDLE');
+  expectNothingLeaked(driver);
+});
+
 test('a tag-only change is applied in place', async () => {
   const driver = exampleStack();
   const [logicalId] = driver.sessionLogicalIds;
