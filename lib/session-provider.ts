@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -21,6 +21,8 @@ export const PROVIDER_ID = 'EmrServerlessSessionProvider';
  */
 export const PROVIDER_TOTAL_TIMEOUT = Duration.hours(1);
 const QUERY_INTERVAL = Duration.seconds(15);
+/** EMR Serverless's default limit of concurrent sessions per application (the Spark Connect user guide). */
+const SESSIONS_PER_APPLICATION_QUOTA = 25;
 
 /**
  * The per-stack singleton behind every `Session` in a stack: one handler, one Provider, one log
@@ -55,7 +57,7 @@ export class SessionProvider extends Construct {
     actions: ['iam:PassRole'],
     conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
   });
-  private readonly grantedArns = new Set<string>();
+  private readonly grants = new Map<string, number>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -113,26 +115,37 @@ export class SessionProvider extends Construct {
 
   /**
    * Lets the handler start sessions on the application with the execution role, and manage them.
-   * Granting the same application or role again adds nothing.
+   * Granting the same application or role again adds nothing. `session` is where a warning about
+   * the application's session quota goes.
    */
-  public grantSessionLifecycle(applicationArn: string, executionRoleArn: string): void {
-    if (this.firstGrantOf(applicationArn)) {
+  public grantSessionLifecycle(session: Construct, applicationArn: string, executionRoleArn: string): void {
+    const sessionsOnApplication = this.countGrant(applicationArn);
+    if (sessionsOnApplication === 1) {
       const sessionsArn = `${applicationArn}/sessions/*`;
       this.applicationStatement.addResources(applicationArn);
       this.sessionStatement.addResources(sessionsArn);
       acknowledgeSessionsWildcard(this.policy, sessionsArn);
     }
-    if (this.firstGrantOf(executionRoleArn)) {
+    if (sessionsOnApplication === SESSIONS_PER_APPLICATION_QUOTA + 1) {
+      Annotations.of(session).addWarningV2(
+        'cdk-emr-serverless-session:sessions-per-application',
+        `this stack declares more than ${SESSIONS_PER_APPLICATION_QUOTA} sessions on one application: EMR Serverless runs at most ` +
+          `${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default, so the others fail with ` +
+          'ServiceQuotaExceededException unless the quota has been raised',
+      );
+    }
+    if (this.countGrant(executionRoleArn) === 1) {
       this.passRoleStatement.addResources(executionRoleArn);
     }
   }
 
-  private firstGrantOf(arn: string): boolean {
+  /** How many times this resource has been granted, this time included. */
+  private countGrant(arn: string): number {
     // Resolved, so that two references to the same resource (two tokens) count as one.
     const key = JSON.stringify(Stack.of(this).resolve(arn));
-    const first = !this.grantedArns.has(key);
-    this.grantedArns.add(key);
-    return first;
+    const count = (this.grants.get(key) ?? 0) + 1;
+    this.grants.set(key, count);
+    return count;
   }
 
   /** A Lambda role with no managed policy: it may write to the provider's log group and nothing else. */

@@ -282,7 +282,7 @@ export class Session extends SessionBase implements ITaggable {
     this.node.addValidation({ validate: () => this.validateAtSynth(props.application) });
 
     const provider = SessionProvider.getOrCreate(this);
-    provider.grantSessionLifecycle(applicationRef.applicationArn, props.executionRole.roleArn);
+    provider.grantSessionLifecycle(this, applicationRef.applicationArn, props.executionRole.roleArn);
 
     const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
     // A start timeout known only at deploy time may be as long as the longest allowed.

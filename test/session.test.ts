@@ -241,6 +241,14 @@ describe('permissions', () => {
     expect(statementsFor(50)).toEqual(statementsFor(2));
   });
 
+  test('warns once when a stack declares more sessions on one application than its default quota of 25', () => {
+    for (let i = 0; i < 27; i++) {
+      session({}, `Session${i}`);
+    }
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('more than 25 sessions on one application'));
+    expect(warnings.map((w) => w.id)).toEqual(['/SessionStack/Session25']);
+  });
+
   test('a second application and role add their ARNs, not statements', () => {
     session();
     const secondApplication = cfnApplication(stack, 'SecondApplication');
