@@ -29,6 +29,32 @@ export function isRefusal(error: unknown): boolean {
   return REFUSALS.has(errorName(error));
 }
 
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether a call failed for a reason that passes: a 5xx, throttling, a timeout or a dropped
+ * connection, still failing after the SDK's own retries. Asking again later may well succeed.
+ */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const details = error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  return (
+    details.$fault === 'server' ||
+    details.$metadata?.httpStatusCode === 429 ||
+    TRANSIENT_NAMES.has(error.name) ||
+    TRANSIENT_CODES.has(details.code ?? '')
+  );
+}
+
 /** `Name: message`, bounded in length, for a CloudFormation failure reason. */
 export function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

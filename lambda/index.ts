@@ -8,10 +8,12 @@ import { SessionResourceProperties } from './contract';
 import { IsCompleteResponse, OnEventResponse, SessionEvent, SessionHandler } from './session-handler';
 
 // The SDK's own endpoint resolution and retry policy (3 attempts, standard mode), so that
-// AWS_ENDPOINT_URL_EMR_SERVERLESS or AWS_MAX_ATTEMPTS can steer it without a code change.
+// AWS_ENDPOINT_URL_EMR_SERVERLESS or AWS_MAX_ATTEMPTS can steer it without a code change. The SDK
+// sets no timeouts of its own: a connection that hangs would hold the Lambda until it times out,
+// so each attempt is bounded, and a timed-out attempt is retried like any transient failure.
 let client: EMRServerlessClient | undefined;
 function emrServerless(): EMRServerlessClient {
-  client ??= new EMRServerlessClient({});
+  client ??= new EMRServerlessClient({ requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } });
   return client;
 }
 

@@ -21,7 +21,7 @@ import {
   SessionResponseData,
   TERMINATE_TIMEOUT_SECONDS,
 } from './contract';
-import { describeError, isAccessDenied, isNotFound, isRefusal, truncate } from './errors';
+import { describeError, isAccessDenied, isNotFound, isRefusal, isTransient, truncate } from './errors';
 import { describeRequest, log } from './log';
 import {
   buildStartSessionInput,
@@ -42,6 +42,8 @@ export type IsCompleteResponse = CdkCustomResourceIsCompleteResponse<SessionResp
 const READY_STATES: ReadonlySet<string> = new Set([SessionState.STARTED, SessionState.IDLE, SessionState.BUSY]);
 /** States from which a session never comes back. TERMINATING only ever leads to TERMINATED. */
 const ENDED_STATES: ReadonlySet<string> = new Set([SessionState.TERMINATING, SessionState.TERMINATED, SessionState.FAILED]);
+/** What pollSession returns when the service could not be asked this time. */
+const UNAVAILABLE = Symbol('unavailable');
 /** How long StartSession waits out an AccessDeniedException, in steps: 35 seconds in all, well within the Lambda timeout. */
 const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
 /** States a session may be in while a failed Create could have started it: the ones to look through. */
@@ -164,7 +166,10 @@ export class SessionHandler {
     if (!ref) {
       throw new Error(`the physical id '${physicalId}' is not a session ARN`);
     }
-    const session = await this.findSession(ref);
+    const session = await this.pollSession(ref);
+    if (session === UNAVAILABLE) {
+      return { IsComplete: false };
+    }
     if (!session) {
       throw new Error(`session ${ref.sessionId} on application ${ref.applicationId} was not found while waiting for it to start`);
     }
@@ -195,7 +200,10 @@ export class SessionHandler {
   /** Deleted: TERMINATED, FAILED or gone. A session still live is asked to terminate again. */
   private async isTerminated(physicalId: string | undefined): Promise<IsCompleteResponse> {
     const ref = parseSessionArn(physicalId);
-    const session = ref && (await this.findSession(ref));
+    const session = ref && (await this.pollSession(ref));
+    if (session === UNAVAILABLE) {
+      return { IsComplete: false };
+    }
     if (!ref || !session || session.state === SessionState.TERMINATED || session.state === SessionState.FAILED) {
       log('session is terminated', { physicalId, state: session?.state });
       return { IsComplete: true };
@@ -298,6 +306,23 @@ export class SessionHandler {
     }
     if (toRemove.length > 0) {
       await this.client.send(new UntagResourceCommand({ resourceArn: ref.arn, tagKeys: toRemove }));
+    }
+  }
+
+  /**
+   * GetSession while waiting: a failure that passes (5xx, throttling, a dropped connection, after the
+   * SDK's retries) means "ask again at the next poll", not a failed deployment. The wait stays bounded
+   * by the start and terminate timeouts, and by the Provider framework's total timeout.
+   */
+  private async pollSession(ref: SessionRef): Promise<Session | undefined | typeof UNAVAILABLE> {
+    try {
+      return await this.findSession(ref);
+    } catch (error) {
+      if (!isTransient(error)) {
+        throw error;
+      }
+      log('GetSession failed for now: asking again at the next poll', { sessionId: ref.sessionId, error: describeError(error) });
+      return UNAVAILABLE;
     }
   }
 

@@ -317,6 +317,11 @@ export class Session extends SessionBase implements ITaggable {
    * `RETAIN` leaves it running until its idle timeout.
    */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
+    if (policy === RemovalPolicy.SNAPSHOT) {
+      throw new Error(
+        'removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT: a session has no snapshot',
+      );
+    }
     this.resource.applyRemovalPolicy(policy);
     if (policy === RemovalPolicy.DESTROY) {
       // Delete is CloudFormation's default for custom resources: saying so costs 60 bytes a session.

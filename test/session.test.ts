@@ -133,6 +133,12 @@ describe('resource', () => {
     expect(template.toJSON().Resources[entryFunctionId].DependsOn).toContain(policyId);
   });
 
+  test('fails: SNAPSHOT, which a session cannot have', () => {
+    expect(() => session({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
+      /removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT/,
+    );
+  });
+
   test('applyRemovalPolicy reaches the custom resource', () => {
     session().applyRemovalPolicy(RemovalPolicy.RETAIN);
     Template.fromStack(stack).hasResource(RESOURCE_TYPE, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });

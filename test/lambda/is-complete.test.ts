@@ -1,4 +1,10 @@
-import { EMRServerlessClient, GetSessionCommand, ResourceNotFoundException, TerminateSessionCommand } from '@aws-sdk/client-emr-serverless';
+import {
+  EMRServerlessClient,
+  EMRServerlessServiceException,
+  GetSessionCommand,
+  ResourceNotFoundException,
+  TerminateSessionCommand,
+} from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
@@ -75,6 +81,32 @@ describe('isComplete: create and update', () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 599 }) });
     await expect(isComplete(buildCreateEvent(properties({ StartTimeoutSeconds: '600' })))).resolves.toStrictEqual({ IsComplete: false });
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+  });
+
+  test.each([
+    ['a 500', { name: 'InternalServerException', $fault: 'server' as const, $metadata: { httpStatusCode: 500 } }],
+    ['throttling', { name: 'ThrottlingException', $fault: 'client' as const, $metadata: { httpStatusCode: 429 } }],
+  ])('keeps waiting when GetSession fails with %s after the SDK retries', async (_case, fields) => {
+    emr.on(GetSessionCommand).rejects(new EMRServerlessServiceException({ ...fields, message: 'try later' }));
+    await expect(isComplete(buildCreateEvent())).resolves.toStrictEqual({ IsComplete: false });
+    await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: false });
+  });
+
+  test('keeps waiting when the connection drops', async () => {
+    emr.on(GetSessionCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    await expect(isComplete(buildCreateEvent())).resolves.toStrictEqual({ IsComplete: false });
+  });
+
+  test('fails when GetSession is refused', async () => {
+    emr.on(GetSessionCommand).rejects(
+      new EMRServerlessServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'not authorized',
+      }),
+    );
+    await expect(isComplete(buildCreateEvent())).rejects.toThrow('not authorized');
   });
 
   test('fails when the session is not found while waiting', async () => {

@@ -174,6 +174,22 @@ test('a 500 then a 429 are retried, and one session starts', async () => {
   expectNothingLeaked(driver);
 });
 
+test('GetSession failing for a while during the wait does not fail the create', async () => {
+  const driver = exampleStack();
+  // Three failed attempts are one whole poll (the SDK's retries); the next poll succeeds.
+  emulator.injectFaults('GetSession', 'internal-error', 'throttle', 'internal-error');
+  const [result] = await driver.createStack();
+
+  expect(result.status).toBe('SUCCESS');
+  expect(
+    emulator
+      .callsOf('GetSession')
+      .slice(0, 3)
+      .map((r) => r.status),
+  ).toEqual([500, 429, 500]);
+  expectNothingLeaked(driver);
+});
+
 test('a StartSession that committed but never answered leaves no session behind', async () => {
   const driver = exampleStack();
   emulator.injectFaults('StartSession', 'drop-after-commit', 'internal-error', 'internal-error');
