@@ -82,11 +82,13 @@ export class SessionProvider extends Construct {
         logGroup,
         description,
       });
-    const onEvent = handler('OnEvent', 'onEvent', Duration.minutes(5), 'Starts, retags and terminates EMR Serverless sessions');
+    // Each SDK call takes at most 3 attempts of 35 s (connect and request timeouts). onEvent may make a
+    // few in a row (StartSession with the IAM wait, then the search for an orphan); isComplete two.
+    const onEvent = handler('OnEvent', 'onEvent', Duration.minutes(10), 'Starts, retags and terminates EMR Serverless sessions');
     const isComplete = handler(
       'IsComplete',
       'isComplete',
-      Duration.minutes(2),
+      Duration.minutes(5),
       'Reports when an EMR Serverless session is ready or terminated',
     );
 

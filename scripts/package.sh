@@ -27,4 +27,9 @@ fi
 npx jsii-pacmak --targets python --code-only --outdir dist-code
 (cd dist-code/python && PYENV_VERSION=system "$python" -m pip wheel --quiet --no-build-isolation --no-deps --no-index --wheel-dir ../../dist/python .)
 
+# PyPI is out of reach, so the wheel cannot be installed here; check at least that its Python compiles.
+wheel_dir=$(mktemp -d)
+(cd "$wheel_dir" && "$python" -m zipfile -e "$OLDPWD"/dist/python/*.whl . && "$python" -m compileall -q .)
+rm -rf "$wheel_dir"
+
 ls -l dist/js/*.tgz dist/python/*.whl
