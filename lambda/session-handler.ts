@@ -86,7 +86,8 @@ export class SessionHandler {
   }
 
   /**
-   * Create: exactly one StartSession, with a token derived from the request. The physical id is the
+   * Create: one StartSession (repeated with the same token only while IAM denies it), with a token
+   * derived from the request. The physical id is the
    * session ARN; waiting for the session to be usable is isComplete's job, so a failure while
    * waiting still leaves CloudFormation a physical id to delete.
    */
