@@ -5,6 +5,7 @@
 import {
   ConflictException,
   EMRServerlessClient,
+  GetApplicationCommand,
   GetSessionCommand,
   ListSessionsCommand,
   ListTagsForResourceCommand,
@@ -78,6 +79,13 @@ test.each([
 test('an application without sessions enabled refuses them', async () => {
   emulator.addApplication('00fnosessions', { sessionEnabled: false });
   await expect(start({ applicationId: '00fnosessions' })).rejects.toThrow(/Interactive sessions are not enabled/);
+});
+
+test('GetApplication describes an application, which starts with its first session', async () => {
+  const describe = async () => (await client.send(new GetApplicationCommand({ applicationId: '00fapp' }))).application!;
+  expect(await describe()).toMatchObject({ applicationId: '00fapp', releaseLabel: 'emr-7.13.0', type: 'SPARK', state: 'CREATED' });
+  await start();
+  expect((await describe()).state).toBe('STARTED');
 });
 
 test('an unknown application or session is a ResourceNotFoundException', async () => {
