@@ -3,7 +3,7 @@
  * is ready) and one delete (until it is terminated), counted by the local emulator.
  */
 import { App } from 'aws-cdk-lib';
-import { driverFor, synthesize, useEmulatorEndpoint } from '../test/driver/local-stack';
+import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../test/driver/local-stack';
 import { EmrServerlessEmulator } from '../test/emulator/emulator';
 import { buildStack } from './apps';
 
@@ -19,8 +19,7 @@ export async function countApiCalls(): Promise<ApiCalls> {
   let clock = Date.now();
   const emulator = new EmrServerlessEmulator({ now: () => clock });
   useEmulatorEndpoint(await emulator.start());
-  const originalLog = console.log;
-  console.log = () => undefined; // the handler's decision log
+  const restoreLog = silenceHandlerLog();
   try {
     const app = new App();
     const stack = buildStack('library', 1, app);
@@ -37,7 +36,7 @@ export async function countApiCalls(): Promise<ApiCalls> {
     const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
     return { create: total(createByOperation), delete: total(deleteByOperation), createByOperation, deleteByOperation };
   } finally {
-    console.log = originalLog;
+    restoreLog();
     await emulator.stop();
   }
 }

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { App } from 'aws-cdk-lib';
+import { resolveIntrinsics } from '../test/driver/cloudformation-driver';
 import { buildStack, Variant } from './apps';
 
 /** CloudFormation's and IAM's limits that a stack must stay within. */
@@ -62,22 +63,7 @@ export function measureStack(variant: Variant, sessions: number, runs: number): 
  */
 export function maxRoleInlinePolicyChars(template: { Resources: Record<string, any> }): number {
   const resources = template.Resources;
-  const resolve = (value: any): any => {
-    if (Array.isArray(value)) {
-      return value.map(resolve);
-    }
-    if (value && typeof value === 'object') {
-      if ('Ref' in value || 'Fn::GetAtt' in value) {
-        const logicalId = value.Ref ?? value['Fn::GetAtt'][0];
-        return typicalArn(resources[logicalId]?.Type, logicalId);
-      }
-      if ('Fn::Join' in value) {
-        return resolve(value['Fn::Join'][1]).join(value['Fn::Join'][0]);
-      }
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
-    }
-    return value;
-  };
+  const resolve = (value: unknown) => resolveIntrinsics(value, (logicalId) => typicalArn(resources[logicalId]?.Type, logicalId));
   const perRole = new Map<string, number>();
   for (const resource of Object.values(resources)) {
     if (resource.Type !== 'AWS::IAM::Policy') {

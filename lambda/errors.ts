@@ -1,3 +1,6 @@
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
+
 /** Error names with which EMR Serverless refuses a request without acting on it. */
 const REFUSALS = new Set([
   'ValidationException',
@@ -29,30 +32,17 @@ export function isRefusal(error: unknown): boolean {
   return REFUSALS.has(errorName(error));
 }
 
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
-
 /**
  * Whether a call failed for a reason that passes: a 5xx, throttling, a timeout or a dropped
  * connection, still failing after the SDK's own retries. Asking again later may well succeed.
+ * The SDK's own classification, the one its retry strategy uses, so the two never disagree.
  */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) {
     return false;
   }
-  const details = error as Error & { $fault?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-  return (
-    details.$fault === 'server' ||
-    details.$metadata?.httpStatusCode === 429 ||
-    TRANSIENT_NAMES.has(error.name) ||
-    TRANSIENT_CODES.has(details.code ?? '')
-  );
+  const sdkError = error as SdkError;
+  return isThrottlingError(sdkError) || isTransientError(sdkError);
 }
 
 /** `Name: message`, bounded in length, for a CloudFormation failure reason. */

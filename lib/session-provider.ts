@@ -19,7 +19,7 @@ export const PROVIDER_ID = 'EmrServerlessSessionProvider';
  * terminate timeout) are shorter, so it is the handler that fails a request, with a reason, and
  * terminates what it started.
  */
-export const PROVIDER_TOTAL_TIMEOUT = Duration.hours(1);
+const PROVIDER_TOTAL_TIMEOUT = Duration.hours(1);
 const QUERY_INTERVAL = Duration.seconds(15);
 /** EMR Serverless's default limit of concurrent sessions per application (the Spark Connect user guide). */
 const SESSIONS_PER_APPLICATION_QUOTA = 25;
@@ -42,7 +42,7 @@ export class SessionProvider extends Construct {
   /** The custom resources' ServiceToken. */
   public readonly serviceToken: string;
   /** The session permissions; every session is deleted before them. */
-  public readonly policy: iam.Policy;
+  private readonly policy: iam.Policy;
 
   private readonly applicationStatement = new iam.PolicyStatement({
     sid: 'StartAndListSessions',

@@ -15,12 +15,12 @@ const CONFIGURATION_ITEMS_MAX = 100;
 const CONFIGURATION_STRING_MAX_LENGTH = 1024;
 
 /** The service allows 200 tags; the handler adds one of its own to every session. */
-export const USER_TAGS_MAX = 199;
+const USER_TAGS_MAX = 199;
 /** Tag keys the user may not set: AWS's own prefix, and the one the handler's token tag uses. */
-export const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-emr-serverless-session:'];
+const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-emr-serverless-session:'];
 
 /** The oldest EMR release that supports interactive sessions. */
-export const MIN_RELEASE = { major: 7, minor: 13, patch: 0 };
+const MIN_RELEASE = { major: 7, minor: 13, patch: 0 };
 
 /** A runtime-configuration entry as the validator sees it; `RuntimeConfiguration` in session.ts satisfies it. */
 export interface ConfigurationToValidate {
@@ -50,14 +50,14 @@ export function validateSessionProps(props: {
   ];
 }
 
-export function validateApplicationId(applicationId: string): string[] {
+function validateApplicationId(applicationId: string): string[] {
   if (Token.isUnresolved(applicationId) || APPLICATION_ID.test(applicationId)) {
     return [];
   }
   return [`application id must be 1 to 64 characters of [0-9a-z], got '${applicationId}'`];
 }
 
-export function validateExecutionRoleArn(arn: string): string[] {
+function validateExecutionRoleArn(arn: string): string[] {
   if (Token.isUnresolved(arn)) {
     return [];
   }
@@ -71,7 +71,7 @@ export function validateExecutionRoleArn(arn: string): string[] {
   return [];
 }
 
-export function validateSessionName(name: string | undefined): string[] {
+function validateSessionName(name: string | undefined): string[] {
   if (name === undefined || Token.isUnresolved(name)) {
     return [];
   }
@@ -81,7 +81,7 @@ export function validateSessionName(name: string | undefined): string[] {
   return [];
 }
 
-export function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
+function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
   if (idleTimeout === undefined || idleTimeout.isUnresolved()) {
     return [];
   }
@@ -92,7 +92,7 @@ export function validateIdleTimeout(idleTimeout: Duration | undefined): string[]
   return [];
 }
 
-export function validateStartTimeout(startTimeout: Duration | undefined): string[] {
+function validateStartTimeout(startTimeout: Duration | undefined): string[] {
   if (startTimeout === undefined || startTimeout.isUnresolved()) {
     return [];
   }
@@ -106,7 +106,7 @@ export function validateStartTimeout(startTimeout: Duration | undefined): string
   return [];
 }
 
-export function validateRuntimeConfiguration(configurations: ConfigurationToValidate[] | undefined, path: string): string[] {
+function validateRuntimeConfiguration(configurations: ConfigurationToValidate[] | undefined, path: string): string[] {
   if (configurations === undefined || Token.isUnresolved(configurations)) {
     return [];
   }

@@ -8,7 +8,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { buildApp, ExampleStack } from '../examples/app';
-import { driverFor, synthesize, useEmulatorEndpoint } from '../test/driver/local-stack';
+import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../test/driver/local-stack';
 import { EmrServerlessEmulator } from '../test/emulator/emulator';
 
 // Sessions start in about a minute on AWS; here in seconds, polled every second instead of every 15.
@@ -49,12 +49,7 @@ async function main(): Promise<void> {
       reportSessionStates();
     },
   });
-  // The handler's own log lines go to CloudWatch Logs on AWS; keep them out of the event log here.
-  console.log = (
-    (original) =>
-    (...args: unknown[]) =>
-      typeof args[0] === 'string' && args[0].startsWith('{"decision"') ? undefined : original(...args)
-  )(console.log);
+  silenceHandlerLog();
 
   line(stack.stackName, 'CREATE_IN_PROGRESS');
   const created = await driver.createStack();

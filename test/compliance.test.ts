@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../examples/app';
 import { Session } from '../lib';
+import { PROVIDER_ID } from '../lib/session-provider';
 
 function appWithNag(): App {
   const app = new App();
@@ -35,7 +36,7 @@ describe('cdk-nag AwsSolutions', () => {
   test('fails: the acknowledgements are narrow enough that a wildcard added elsewhere is still reported', () => {
     const app = buildApp(appWithNag());
     const stack = app.node.findChild('EmrServerlessSessionExample') as Stack;
-    const handlerRole = stack.node.findChild('EmrServerlessSessionProvider').node.findChild('HandlerRole') as iam.Role;
+    const handlerRole = stack.node.findChild(PROVIDER_ID).node.findChild('HandlerRole') as iam.Role;
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['emr-serverless:GetSession'], resources: ['*'] }));
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
   });

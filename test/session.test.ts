@@ -425,7 +425,7 @@ describe('validation', () => {
     ],
     ['a start timeout over 45 minutes', { startTimeout: Duration.minutes(46) }, /startTimeout must be .* got 46 minutes/],
     [
-      '201 tags',
+      '200 tags, one more than the 199 a user may set',
       { tags: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'])) },
       /tags must have at most 199 entries .* got 200/,
     ],

@@ -79,7 +79,10 @@ export class CloudFormationDriver {
 
   /** The template's properties of a session, resolved and stringified as CloudFormation sends them. */
   public templateProperties(logicalId: string): Record<string, unknown> {
-    return stringify(this.resolve(this.template.Resources[logicalId].Properties)) as Record<string, unknown>;
+    return stringify(resolveIntrinsics(this.template.Resources[logicalId].Properties, this.options.resolveReference)) as Record<
+      string,
+      unknown
+    >;
   }
 
   /** Creates every session; on the first failure rolls back by deleting what exists, as CloudFormation does. */
@@ -284,30 +287,37 @@ export class CloudFormationDriver {
     }
     return path.join(this.options.assemblyDir, source.path);
   }
+}
 
-  private resolve(value: any): any {
-    if (Array.isArray(value)) {
-      return value.map((v) => this.resolve(v));
+/**
+ * A template value with its references replaced: `Ref` and `Fn::GetAtt` by what `resolveReference`
+ * says, `Fn::Join` joined. Any other intrinsic is an error rather than a silent wrong value.
+ */
+export function resolveIntrinsics(value: any, resolveReference: (logicalId: string, attribute?: string) => string): any {
+  const resolve = (node: any): any => {
+    if (Array.isArray(node)) {
+      return node.map(resolve);
     }
-    if (value && typeof value === 'object') {
-      if ('Ref' in value) {
-        return this.options.resolveReference(value.Ref);
+    if (node && typeof node === 'object') {
+      if ('Ref' in node) {
+        return resolveReference(node.Ref);
       }
-      if ('Fn::GetAtt' in value) {
-        return this.options.resolveReference(value['Fn::GetAtt'][0], value['Fn::GetAtt'][1]);
+      if ('Fn::GetAtt' in node) {
+        return resolveReference(node['Fn::GetAtt'][0], node['Fn::GetAtt'][1]);
       }
-      if ('Fn::Join' in value) {
-        const [separator, parts] = value['Fn::Join'];
-        return this.resolve(parts).join(separator);
+      if ('Fn::Join' in node) {
+        const [separator, parts] = node['Fn::Join'];
+        return resolve(parts).join(separator);
       }
-      const intrinsic = Object.keys(value).find((key) => key.startsWith('Fn::'));
+      const intrinsic = Object.keys(node).find((key) => key.startsWith('Fn::'));
       if (intrinsic) {
-        throw new Error(`the driver does not resolve ${intrinsic}`);
+        throw new Error(`cannot resolve ${intrinsic}`);
       }
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v)]));
     }
-    return value;
-  }
+    return node;
+  };
+  return resolve(value);
 }
 
 /** Every scalar as a string, as CloudFormation delivers custom-resource properties. */

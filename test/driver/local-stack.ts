@@ -20,6 +20,22 @@ export function useEmulatorEndpoint(endpoint: string): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
+/**
+ * Keeps the handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS) out of
+ * a local run's output; everything else is still printed. Returns the function that restores it.
+ */
+export function silenceHandlerLog(): () => void {
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && args[0].startsWith('{"decision"'))) {
+      original(...args);
+    }
+  };
+  return () => {
+    console.log = original;
+  };
+}
+
 /** Synthesizes the app and returns its cloud assembly directory: the templates and the staged assets. */
 export function synthesize(app: App, stack: Stack): string {
   const directory = app.synth().directory;

@@ -137,7 +137,11 @@ describe('isComplete: create and update', () => {
     expect(Buffer.byteLength(framed)).toBeLessThan(4096 / 1.5);
 
     emr.on(GetSessionCommand).resolves({ session: sessionIn('FAILED', longSessionId, { stateDetails: 'x'.repeat(1024) }) });
-    const reason = await isComplete(buildCreateEvent(), arn).catch((error: Error) => error.message);
+    const reason = await isComplete(buildCreateEvent(), arn).then(
+      () => 'resolved, but a FAILED session must fail the resource',
+      (error: Error) => error.message,
+    );
+    expect(reason).toContain(`is FAILED before it became usable: ${'x'.repeat(1024)}`);
     expect(Buffer.byteLength(`${reason} (RequestId: ${'x'.repeat(36)})` + arn)).toBeLessThan(4096 / 1.5);
   });
 });
