@@ -1,20 +1,34 @@
 /**
- * The contract between the `Session` construct and its custom-resource handler.
+ * The contract between the `Session` construct and its custom-resource handler, and with the stacks
+ * already deployed: every fact that crosses either boundary is written here once, and derived
+ * everywhere else.
  *
  * Types and constants only: this file is imported by `lib/` at synth time and must never pull
  * the AWS SDK or any other runtime dependency into the construct library.
  *
- * The resource type and the property keys are part of the deployed contract: renaming one
- * breaks update and delete of sessions that are already deployed. Add keys, never rename them.
+ * The resource type, the property and Data keys, the tag keys and the provider's construct id are
+ * part of deployed stacks: renaming one breaks update and delete of sessions that already exist.
+ * Add, never rename. `test/contract.test.ts` snapshots them, so that a rename can only be on purpose.
  */
 
 /** The CloudFormation type of a session. Chosen once; never change it. */
 export const RESOURCE_TYPE = 'Custom::EmrServerlessSession';
 
+/** The construct id of the per-stack provider; its logical ids derive from it. Never change it. */
+export const PROVIDER_ID = 'cdk-emr-serverless-session.SessionProvider';
+
 /** Attribute names in the handler's response `Data`, read with `Fn::GetAtt`. */
 export const ATTR_SESSION_ID = 'SessionId';
 export const ATTR_ARN = 'Arn';
 export const ATTR_APPLICATION_ID = 'ApplicationId';
+
+/**
+ * The revision of the attribute set, sent as the `AttributesRevision` property (aws-cdk's EKS
+ * cluster resource does the same). A release that adds a `Data` key bumps it: every deployed
+ * session then gets an Update, which returns the new key, instead of failing with
+ * "Vendor response doesn't contain ...". A change of this property alone never replaces a session.
+ */
+export const ATTRIBUTES_REVISION = 1;
 
 /** A Spark runtime configuration entry, as StartSession's `configurationOverrides.runtimeConfiguration`. */
 export interface RuntimeConfigurationProperty {
@@ -38,7 +52,17 @@ export interface SessionResourceProperties {
   readonly Tags?: Record<string, string>;
   /** How long the handler waits for the session to become usable before it gives up. */
   readonly StartTimeoutSeconds?: number | string;
+  /** {@link ATTRIBUTES_REVISION} when the template was synthesized; absent before it existed. */
+  readonly AttributesRevision?: number | string;
 }
+
+/**
+ * The properties that a running session cannot change: a change to any of them starts a new
+ * session. Every other property (Tags, StartTimeoutSeconds, AttributesRevision) is applied to the
+ * running session, or only steers the handler.
+ */
+export const IMMUTABLE_PROPERTIES = ['ApplicationId', 'ExecutionRoleArn', 'Name', 'IdleTimeoutMinutes', 'RuntimeConfiguration'] as const;
+export type ImmutableProperty = (typeof IMMUTABLE_PROPERTIES)[number];
 
 /** The attributes every successful Create or Update returns. Every key is always present. */
 export interface SessionResponseData {
@@ -47,13 +71,58 @@ export interface SessionResponseData {
   readonly [ATTR_APPLICATION_ID]: string;
 }
 
+/**
+ * The prefix of every tag key the handler writes; users may not set keys that start with it.
+ */
+export const RESERVED_TAG_PREFIX = 'cdk-emr-serverless-session:';
+
+/**
+ * The tag with which the handler marks every session it starts: its value is the client token.
+ * It lets a failed or rolled-back request find the session it started (ListSessions filters by
+ * neither name nor tag), and lets an operator tell which CloudFormation request a session belongs to.
+ */
+export const CLIENT_TOKEN_TAG = `${RESERVED_TAG_PREFIX}client-token`;
+
+/** How many tags the handler adds to every session: the user's budget is the service's limit less these. */
+export const HANDLER_TAG_COUNT = 1;
+
+/** The most tags EMR Serverless accepts on a session (TagResource and StartSession). */
+export const SERVICE_TAGS_MAX = 200;
+
+/**
+ * The physical id of a session that has been asked for but not yet started: the prefix, the
+ * application id and the client token. `onEvent` returns it; `isComplete` starts the session with
+ * that token and answers with the session ARN once it is usable. Whatever fails in between, the
+ * failure reaches CloudFormation under this id, from which Delete finds the session by its token tag.
+ */
+export const REQUESTED_SESSION_PREFIX = 'cdk-emr-serverless-session:requested:';
+
+/**
+ * A field that `onEvent` adds to its answer and the Provider framework hands on to every
+ * `isComplete` of the same request: when the handler asked the session to terminate (ISO 8601).
+ */
+export const TERMINATION_REQUESTED_AT = 'TerminationRequestedAt';
+
 /** Bounds of the per-session start timeout; the upper bound leaves room under the provider's total timeout. */
 export const START_TIMEOUT_DEFAULT_SECONDS = 20 * 60;
 export const START_TIMEOUT_MIN_SECONDS = 60;
 export const START_TIMEOUT_MAX_SECONDS = 45 * 60;
 
 /**
- * How long Delete waits for a terminating session to reach TERMINATED before it reports failure.
- * Well under the provider's total timeout, so the handler, not the framework, writes the reason.
+ * How long Delete waits, from the moment it asked, for a session to reach TERMINATED before it
+ * reports failure. Well under the provider's total timeout, so the handler, not the framework,
+ * writes the reason.
  */
 export const TERMINATE_TIMEOUT_SECONDS = 10 * 60;
+
+/**
+ * The bounds of every AWS SDK call the handler makes: a connection must open within the connect
+ * timeout, a response arrive within the request timeout, and a call takes at most this many
+ * attempts (the SDK's standard retry mode). The Lambda timeouts are computed from these.
+ */
+export const SDK_CONNECT_TIMEOUT_MS = 5_000;
+export const SDK_REQUEST_TIMEOUT_MS = 30_000;
+export const SDK_MAX_ATTEMPTS = 3;
+
+/** The environment variable that tells the handler the log group it writes to, for failure reasons. */
+export const LOG_GROUP_ENV = 'SESSION_HANDLER_LOG_GROUP';

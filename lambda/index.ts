@@ -1,26 +1,44 @@
 /**
  * The custom-resource handler of `Custom::EmrServerlessSession`, served by the aws-cdk-lib
- * `custom_resources.Provider` framework: `onEvent` acts, `isComplete` is polled until it is done.
+ * `custom_resources.Provider` framework: `onEvent` decides, `isComplete` is polled until it is done.
  */
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
-import type { CdkCustomResourceIsCompleteEvent } from 'aws-lambda';
-import { SessionResourceProperties } from './contract';
+import { LOG_GROUP_ENV, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './contract';
 import { IsCompleteResponse, OnEventResponse, SessionEvent, SessionHandler } from './session-handler';
 
-// The SDK's own endpoint resolution and retry policy (3 attempts, standard mode), so that
-// AWS_ENDPOINT_URL_EMR_SERVERLESS or AWS_MAX_ATTEMPTS can steer it without a code change. The SDK
-// sets no timeouts of its own: a connection that hangs would hold the Lambda until it times out,
-// so each attempt is bounded, and a timed-out attempt is retried like any transient failure.
+// The SDK's own endpoint resolution and retry policy (standard mode), so that
+// AWS_ENDPOINT_URL_EMR_SERVERLESS can steer it without a code change. The SDK sets no timeouts of
+// its own: a connection that hangs would hold the Lambda until it times out, so each attempt is
+// bounded, and a timed-out attempt is retried like any transient failure.
 let client: EMRServerlessClient | undefined;
 function emrServerless(): EMRServerlessClient {
-  client ??= new EMRServerlessClient({ requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } });
+  client ??= new EMRServerlessClient({
+    maxAttempts: SDK_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
+  });
   return client;
 }
 
 export async function onEvent(event: SessionEvent): Promise<OnEventResponse> {
-  return new SessionHandler(emrServerless(), event).onEvent();
+  return withLogGroupInReason(() => new SessionHandler(emrServerless(), event).onEvent());
 }
 
-export async function isComplete(event: CdkCustomResourceIsCompleteEvent<SessionResourceProperties>): Promise<IsCompleteResponse> {
-  return new SessionHandler(emrServerless(), event).isComplete();
+export async function isComplete(event: SessionEvent): Promise<IsCompleteResponse> {
+  return withLogGroupInReason(() => new SessionHandler(emrServerless(), event).isComplete());
+}
+
+/**
+ * A failure reason that names the log group the handler really writes to. The framework appends
+ * `Logs: /aws/lambda/<function>`, a group these functions do not use: they log to the provider's.
+ */
+async function withLogGroupInReason<T>(handle: () => Promise<T>): Promise<T> {
+  try {
+    return await handle();
+  } catch (error) {
+    const logGroup = process.env[LOG_GROUP_ENV];
+    if (logGroup && error instanceof Error) {
+      error.message = `${error.message} (handler log group: ${logGroup})`;
+    }
+    throw error;
+  }
 }

@@ -1,13 +1,15 @@
 import type { Configuration, Session, StartSessionCommandInput } from '@aws-sdk/client-emr-serverless';
-import { RuntimeConfigurationProperty, SessionResourceProperties, START_TIMEOUT_DEFAULT_SECONDS } from './contract';
+import {
+  CLIENT_TOKEN_TAG,
+  IMMUTABLE_PROPERTIES,
+  ImmutableProperty,
+  RuntimeConfigurationProperty,
+  SessionResourceProperties,
+  START_TIMEOUT_DEFAULT_SECONDS,
+} from './contract';
 
-/**
- * The tag with which the handler marks every session it starts: its value is the client token.
- *
- * It lets a failed Create find the session that a lost StartSession response started, and lets an
- * operator tell which CloudFormation request a session belongs to.
- */
-export const CLIENT_TOKEN_TAG = 'cdk-emr-serverless-session:client-token';
+/** The idle timeout of a session started without one (the EMR Serverless user guide, "Spark Connect"). */
+const SERVICE_DEFAULT_IDLE_TIMEOUT_MINUTES = 60;
 
 /** The resource properties with CloudFormation's stringified scalars converted back to their types. */
 export interface SessionSpec {
@@ -57,20 +59,30 @@ export function buildStartSessionInput(spec: SessionSpec, clientToken: string): 
 }
 
 /**
- * The properties that a running session cannot change, and that therefore need a new session.
- * StartTimeoutSeconds only steers the handler's wait; Tags are applied in place.
+ * How each immutable property reads from a spec and from a running session (as GetSession returns
+ * it), in one comparable form: SDK-shaped runtime configurations, the service's default idle timeout
+ * for an absent one, and no runtime configuration for an empty list.
  */
-export function changedImmutableProperties(oldSpec: SessionSpec, newSpec: SessionSpec): string[] {
-  const immutable: Record<string, (spec: SessionSpec) => unknown> = {
-    ApplicationId: (s) => s.applicationId,
-    ExecutionRoleArn: (s) => s.executionRoleArn,
-    Name: (s) => s.name,
-    IdleTimeoutMinutes: (s) => s.idleTimeoutMinutes,
-    RuntimeConfiguration: (s) => (s.runtimeConfiguration?.length ? s.runtimeConfiguration : undefined),
-  };
-  return Object.entries(immutable)
-    .filter(([, read]) => canonicalJson(read(oldSpec)) !== canonicalJson(read(newSpec)))
-    .map(([key]) => key);
+const IMMUTABLE_READERS: Record<ImmutableProperty, { fromSpec: (spec: SessionSpec) => unknown; fromSession: (session: Session) => unknown }> = {
+  ApplicationId: { fromSpec: (spec) => spec.applicationId, fromSession: (session) => session.applicationId },
+  ExecutionRoleArn: { fromSpec: (spec) => spec.executionRoleArn, fromSession: (session) => session.executionRoleArn },
+  Name: { fromSpec: (spec) => spec.name, fromSession: (session) => session.name },
+  IdleTimeoutMinutes: {
+    fromSpec: (spec) => spec.idleTimeoutMinutes ?? SERVICE_DEFAULT_IDLE_TIMEOUT_MINUTES,
+    fromSession: (session) => session.idleTimeoutMinutes ?? SERVICE_DEFAULT_IDLE_TIMEOUT_MINUTES,
+  },
+  RuntimeConfiguration: {
+    fromSpec: (spec) => nonEmpty(spec.runtimeConfiguration?.map(toSdkConfiguration)),
+    fromSession: (session) => nonEmpty(session.configurationOverrides?.runtimeConfiguration),
+  },
+};
+
+/** The immutable properties whose values differ between two specs: a change to any of them needs a new session. */
+export function changedImmutableProperties(oldSpec: SessionSpec, newSpec: SessionSpec): ImmutableProperty[] {
+  return IMMUTABLE_PROPERTIES.filter((key) => {
+    const { fromSpec } = IMMUTABLE_READERS[key];
+    return canonicalJson(fromSpec(oldSpec)) !== canonicalJson(fromSpec(newSpec));
+  });
 }
 
 /**
@@ -79,17 +91,10 @@ export function changedImmutableProperties(oldSpec: SessionSpec, newSpec: Sessio
  * failed: the properties the session has always run with.
  */
 export function runsWith(session: Session, spec: SessionSpec): boolean {
-  const wanted = buildStartSessionInput(spec, '');
-  const immutable = (s: Partial<Session> | StartSessionCommandInput) => ({
-    applicationId: s.applicationId,
-    executionRoleArn: s.executionRoleArn,
-    name: s.name,
-    idleTimeoutMinutes: s.idleTimeoutMinutes,
-    runtimeConfiguration: s.configurationOverrides?.runtimeConfiguration?.length
-      ? s.configurationOverrides.runtimeConfiguration
-      : undefined,
+  return IMMUTABLE_PROPERTIES.every((key) => {
+    const { fromSpec, fromSession } = IMMUTABLE_READERS[key];
+    return canonicalJson(fromSpec(spec)) === canonicalJson(fromSession(session));
   });
-  return canonicalJson(immutable(session)) === canonicalJson(immutable(wanted));
 }
 
 /** What TagResource and UntagResource must do to turn the old tags into the new ones. */
@@ -108,6 +113,10 @@ function toSdkConfiguration(entry: RuntimeConfigurationProperty): Configuration 
     ...(entry.Properties && { properties: sortedRecord(entry.Properties) }),
     ...(entry.Configurations?.length && { configurations: entry.Configurations.map(toSdkConfiguration) }),
   };
+}
+
+function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
+  return list?.length ? list : undefined;
 }
 
 function parseWholeNumber(key: string, value: number | string | undefined): number | undefined {

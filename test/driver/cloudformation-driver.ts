@@ -3,22 +3,31 @@
  * resources of a synthesized stack, calling the bundled handler asset that the template references
  * (the artifact users deploy, not the TypeScript source).
  *
- * It follows the rules CloudFormation and the framework follow:
+ * It follows the rules CloudFormation and the framework follow (the framework's are those of
+ * aws-cdk-lib's `custom-resources/lib/provider-framework/runtime/framework.js` and `cfn-response.js`):
  * - events carry a StackId, a fresh RequestId per request, the LogicalResourceId and the template's
  *   properties with references resolved, every scalar turned into a string;
- * - a Create whose onEvent fails reports the framework's marker physical id, and the rollback's
- *   Delete for it never reaches the handler;
+ * - onEvent's answer is merged into the request, and that is what the waiter (Step Functions
+ *   StartExecution) hands every isComplete; isComplete's answer is merged in turn, so a
+ *   PhysicalResourceId it returns is the one CloudFormation receives;
+ * - a Create that fails anywhere in the framework's onEvent (the handler, or the StartExecution
+ *   after it) reports the framework's CREATE_FAILED marker, never the physical id the handler
+ *   returned, and the rollback's Delete for that marker never reaches the handler; an Update or a
+ *   Delete that fails there reports the request's own physical id;
+ * - a failure in isComplete reports the physical id onEvent returned;
  * - isComplete is polled every query interval until it completes, fails, or the total timeout ends;
  *   it may not return Data while incomplete; Delete may not change the physical id;
- * - a replacing Update is followed by a Delete of the old physical id; DeletionPolicy Retain skips Delete.
+ * - a replacing Update is followed by a Delete of the old physical id; DeletionPolicy Retain skips Delete;
+ * - a failed Update is rolled back with an Update to the old properties under the old physical id;
+ *   the physical id a FAILED Update reported is not one CloudFormation deletes.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESOURCE_TYPE } from '../../lambda/contract';
 
-/** What the framework reports when onEvent failed before a physical id existed. */
-export const MISSING_PHYSICAL_ID_MARKER = 'AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID';
+/** What the framework reports for a Create that failed in its onEvent (`cfn-response.js`, `safeHandler`). */
+export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
 
 export interface ResourceResult {
   readonly status: 'SUCCESS' | 'FAILED';
@@ -63,6 +72,8 @@ export class CloudFormationDriver {
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
   public readonly retained: string[] = [];
   private readonly handler: Handler;
+  /** Errors the next StartExecution calls of the framework's onEvent fail with, one a call. */
+  private readonly startExecutionFaults: Error[] = [];
 
   constructor(private readonly options: DriverOptions) {
     this.template = JSON.parse(fs.readFileSync(path.join(options.assemblyDir, `${options.stackName}.template.json`), 'utf8'));
@@ -83,6 +94,14 @@ export class CloudFormationDriver {
       string,
       unknown
     >;
+  }
+
+  /**
+   * Makes the framework's next StartExecution (the waiter, started after the handler's onEvent
+   * returned) fail, as a throttled call or an input over the state machine's limit does.
+   */
+  public failNextStartExecution(error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })): void {
+    this.startExecutionFaults.push(error);
   }
 
   /** Creates every session; on the first failure rolls back by deleting what exists, as CloudFormation does. */
@@ -117,7 +136,6 @@ export class CloudFormationDriver {
     return result;
   }
 
-  /** An Update to new properties; a new physical id is followed by a Delete of the old one. */
   /**
    * An Update to new properties. A new physical id is followed by a Delete of the old one. A failure
    * is rolled back as CloudFormation does: an Update back to the old properties, then a Delete of any
@@ -131,7 +149,6 @@ export class CloudFormationDriver {
       this.report(logicalId, 'UPDATE_ROLLBACK_IN_PROGRESS');
       const rollback = await this.run(this.event('Update', logicalId, current.properties, current.physicalId, properties));
       this.deployed.set(logicalId, { ...current, physicalId: rollback.physicalId });
-      await this.cleanUp(logicalId, properties, result.physicalId, rollback.physicalId);
       await this.cleanUp(logicalId, current.properties, current.physicalId, rollback.physicalId);
       return result;
     }
@@ -170,17 +187,25 @@ export class CloudFormationDriver {
     const { RequestType: type, LogicalResourceId: logicalId } = event;
     const verb = type.toUpperCase();
     this.report(logicalId, `${verb}_IN_PROGRESS`);
-    if (type === 'Delete' && event.PhysicalResourceId === MISSING_PHYSICAL_ID_MARKER) {
+    if (type === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_MARKER) {
       this.report(logicalId, `${verb}_COMPLETE`, 'the create failed before a physical id existed: nothing to delete');
       return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId: event.PhysicalResourceId, data: {}, polls: 0 });
     }
 
+    // safeHandler: a failure before the waiter runs reports the request's physical id, or the marker.
+    const failedOnEvent = (reason: string) =>
+      this.finish(logicalId, verb, {
+        status: 'FAILED',
+        physicalId: type === 'Create' ? CREATE_FAILED_MARKER : event.PhysicalResourceId,
+        data: {},
+        reason,
+        polls: 0,
+      });
     let onEventResult: Record<string, any> = {};
     for (let delivery = 0; delivery < deliveries; delivery++) {
       const answer = await invoke(this.handler.onEvent, event);
       if ('errorMessage' in answer) {
-        const physicalId = type === 'Create' ? MISSING_PHYSICAL_ID_MARKER : event.PhysicalResourceId;
-        return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: answer.errorMessage, polls: 0 });
+        return failedOnEvent(answer.errorMessage);
       }
       onEventResult = answer;
     }
@@ -196,6 +221,10 @@ export class CloudFormationDriver {
     }
 
     const completeEvent = { ...event, ...onEventResult, PhysicalResourceId: physicalId };
+    const startExecutionFault = this.startExecutionFaults.shift();
+    if (startExecutionFault) {
+      return failedOnEvent(`${startExecutionFault.name}: ${startExecutionFault.message}`);
+    }
     const { queryIntervalMs = 15_000, totalTimeoutMs = 3_600_000 } = this.options;
     for (let polls = 1; polls * queryIntervalMs <= totalTimeoutMs; polls++) {
       const answer = await invoke(this.handler.isComplete, completeEvent);
@@ -204,7 +233,7 @@ export class CloudFormationDriver {
       }
       if (answer.IsComplete) {
         const data = { ...(onEventResult.Data ?? {}), ...(answer.Data ?? {}) };
-        return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId, data, polls });
+        return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId: answer.PhysicalResourceId ?? physicalId, data, polls });
       }
       if (answer.Data && Object.keys(answer.Data).length > 0) {
         return this.finish(logicalId, verb, {

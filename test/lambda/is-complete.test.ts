@@ -2,11 +2,17 @@ import {
   EMRServerlessClient,
   EMRServerlessServiceException,
   GetSessionCommand,
+  ListSessionsCommand,
   ResourceNotFoundException,
+  StartSessionCommand,
   TerminateSessionCommand,
+  ValidationException,
 } from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { deriveClientToken } from '../../lambda/client-token';
+import { CLIENT_TOKEN_TAG, LOG_GROUP_ENV } from '../../lambda/contract';
+import { isComplete as isCompleteEntry } from '../../lambda/index';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,
@@ -15,108 +21,291 @@ import {
   buildDeleteEvent,
   buildUpdateEvent,
   properties,
+  requestedIdOf,
+  ROLE_ARN,
   SESSION_ARN,
   SESSION_ID,
 } from '../fixtures/events';
-import { sessionIn } from '../fixtures/sessions';
+import { NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
+const OTHER_SESSION_ID = '00fsession000002';
+const sleeps: number[] = [];
 
-async function isComplete(event: SessionEvent, physicalId = SESSION_ARN) {
-  return new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), asIsCompleteEvent(event, physicalId)).isComplete();
+/** isComplete of the event, after onEvent answered with `onEventAnswer` (a physical id, or the whole answer). */
+async function isComplete(event: SessionEvent, onEventAnswer: Record<string, string> | string = SESSION_ARN) {
+  const handler = new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), asIsCompleteEvent(event, onEventAnswer), {
+    now: () => NOW,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+  return handler.isComplete();
+}
+
+/** isComplete of a Create, whose onEvent asked for the session under its token. */
+async function isCreateComplete(props = properties()) {
+  const event = buildCreateEvent(props);
+  return isComplete(event, requestedIdOf(event));
+}
+
+function serviceError(name: string, status: number, message = 'internal error'): Error {
+  return new EMRServerlessServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message,
+  });
 }
 
 let logSpy: jest.SpyInstance;
 beforeEach(() => {
   emr.reset();
+  sleeps.length = 0;
+  emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
   logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 afterEach(() => logSpy.mockRestore());
 
-describe('isComplete: create and update', () => {
+describe('isComplete: a requested session (create, and every replacement)', () => {
+  test('starts the session with the converted properties and the token the physical id names', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    const event = buildCreateEvent();
+    await isComplete(event, requestedIdOf(event));
+
+    const token = deriveClientToken(event);
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 1);
+    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input).toEqual({
+      applicationId: APPLICATION_ID,
+      clientToken: token,
+      executionRoleArn: ROLE_ARN,
+      name: 'analytics',
+      idleTimeoutMinutes: 30,
+      configurationOverrides: {
+        runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.memory': '4g' } }],
+      },
+      tags: { team: 'analytics', [CLIENT_TOKEN_TAG]: token },
+    });
+  });
+
+  test('every poll sends a byte-identical StartSession, so the service answers with the same session', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await isCreateComplete();
+    await isCreateComplete();
+    const [first, second] = emr.commandCalls(StartSessionCommand).map((call) => JSON.stringify(call.args[0].input));
+    expect(second).toBe(first);
+  });
+
+  test('converts stringified numbers, including zero', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await isCreateComplete(properties({ IdleTimeoutMinutes: '0' }));
+    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input.idleTimeoutMinutes).toBe(0);
+  });
+
+  test('omits the optional properties that are absent', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await isCreateComplete({ ApplicationId: APPLICATION_ID, ExecutionRoleArn: ROLE_ARN });
+    const input = emr.commandCalls(StartSessionCommand)[0].args[0].input;
+    expect(Object.keys(input)).toEqual(['applicationId', 'clientToken', 'executionRoleArn', 'tags']);
+    expect(Object.keys(input.tags!)).toEqual([CLIENT_TOKEN_TAG]);
+  });
+
+  test('keeps nested runtime configurations', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    const nested = [
+      {
+        Classification: 'spark-env',
+        Configurations: [{ Classification: 'export', Properties: { JAVA_HOME: '/usr/lib/jvm/java-17' } }],
+      },
+    ];
+    await isCreateComplete(properties({ RuntimeConfiguration: nested }));
+    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input.configurationOverrides).toEqual({
+      runtimeConfiguration: [
+        { classification: 'spark-env', configurations: [{ classification: 'export', properties: { JAVA_HOME: '/usr/lib/jvm/java-17' } }] },
+      ],
+    });
+  });
+
   test.each(['SUBMITTED', 'STARTING'])('a session %s is not complete, and carries no Data', async (state) => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn(state) });
-    await expect(isComplete(buildCreateEvent())).resolves.toStrictEqual({ IsComplete: false });
+    await expect(isCreateComplete()).resolves.toStrictEqual({ IsComplete: false });
   });
 
-  test.each(['STARTED', 'IDLE', 'BUSY'])('a session %s is complete, with every attribute', async (state) => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn(state) });
-    await expect(isComplete(buildCreateEvent())).resolves.toStrictEqual({
-      IsComplete: true,
-      Data: { SessionId: SESSION_ID, Arn: SESSION_ARN, ApplicationId: APPLICATION_ID },
-    });
-    expect(emr).toHaveReceivedCommandWith(GetSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
-  });
+  test.each(['STARTED', 'IDLE', 'BUSY'])(
+    'a session %s is complete: its ARN becomes the physical id, with every attribute',
+    async (state) => {
+      emr.on(GetSessionCommand).resolves({ session: sessionIn(state) });
+      await expect(isCreateComplete()).resolves.toStrictEqual({
+        IsComplete: true,
+        PhysicalResourceId: SESSION_ARN,
+        Data: { SessionId: SESSION_ID, Arn: SESSION_ARN, ApplicationId: APPLICATION_ID },
+      });
+      expect(emr).toHaveReceivedCommandWith(GetSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+    },
+  );
 
-  test('an in-place update completes with the attributes of the same session', async () => {
+  test('a replacing update completes under the ARN of the new session', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
-    const result = await isComplete(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
-    expect(result).toMatchObject({ IsComplete: true, Data: { Arn: SESSION_ARN } });
+    const event = buildUpdateEvent(properties({ Name: 'renamed' }));
+    await expect(isComplete(event, requestedIdOf(event))).resolves.toMatchObject({ IsComplete: true, PhysicalResourceId: SESSION_ARN });
+    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input).toMatchObject({
+      name: 'renamed',
+      clientToken: deriveClientToken(event),
+    });
   });
 
-  test('fails with the state details when the session FAILED, without terminating it', async () => {
+  test('fails with the state details when the session FAILED, and says nothing of the request runs', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('FAILED', SESSION_ID, { stateDetails: 'Insufficient vCPU quota' }) });
-    await expect(isComplete(buildCreateEvent())).rejects.toThrow(
-      `session ${SESSION_ID} is FAILED before it became usable: Insufficient vCPU quota`,
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateComplete()).rejects.toThrow(
+      `session ${SESSION_ID} is FAILED before it became usable: Insufficient vCPU quota. No session of this request is running.`,
     );
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
   });
 
   test.each(['TERMINATED', 'TERMINATING'])('fails when the session is %s before it became usable', async (state) => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn(state, SESSION_ID, { stateDetails: 'Terminated by user' }) });
-    await expect(isComplete(buildCreateEvent())).rejects.toThrow(`is ${state} before it became usable: Terminated by user`);
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateComplete()).rejects.toThrow(`is ${state} before it became usable: Terminated by user`);
   });
 
   test('terminates a session that outlasts its start timeout, then fails with its state', async () => {
     emr
       .on(GetSessionCommand)
       .resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 601, stateDetails: 'Waiting for capacity' }) });
-    await expect(isComplete(buildCreateEvent(properties({ StartTimeoutSeconds: '600' })))).rejects.toThrow(
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateComplete(properties({ StartTimeoutSeconds: '600' }))).rejects.toThrow(
       `session ${SESSION_ID} was still STARTING after 600 seconds (startTimeout) and has been terminated: Waiting for capacity`,
     );
     expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
   });
 
   test('keeps waiting within the start timeout', async () => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 599 }) });
-    await expect(isComplete(buildCreateEvent(properties({ StartTimeoutSeconds: '600' })))).resolves.toStrictEqual({ IsComplete: false });
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 600 }) });
+    await expect(isCreateComplete(properties({ StartTimeoutSeconds: '600' }))).resolves.toStrictEqual({ IsComplete: false });
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
   });
 
+  test('terminates the session it started when the wait fails any other way (an unknown state)', async () => {
+    const token = deriveClientToken(buildCreateEvent());
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('HIBERNATING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE')] });
+    await expect(isCreateComplete()).rejects.toThrow(
+      `session ${SESSION_ID} is in unknown state HIBERNATING. The session it started (${SESSION_ID}) has been terminated.`,
+    );
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+  });
+
+  test('fails with the service message when StartSession is refused, and looks for no session', async () => {
+    emr.on(StartSessionCommand).rejects(new ValidationException({ message: 'Sessions are not enabled', $metadata: {} }));
+    await expect(isCreateComplete()).rejects.toThrow(
+      'StartSession failed: ValidationException: Sessions are not enabled. No session was started.',
+    );
+    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+  });
+
+  test('fails when StartSession did not answer, after terminating the session it started anyway', async () => {
+    const token = deriveClientToken(buildCreateEvent());
+    emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500));
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE', SESSION_ID), sessionIn('STARTING', OTHER_SESSION_ID)] });
+    emr
+      .on(GetSessionCommand, { sessionId: SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: 'someone-else' } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
+      .resolves({ session: sessionIn('STARTING', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+
+    await expect(isCreateComplete()).rejects.toThrow(
+      `StartSession failed: InternalServerException: internal error. The session it started (${OTHER_SESSION_ID}) has been terminated.`,
+    );
+    expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, {
+      applicationId: APPLICATION_ID,
+      states: ['SUBMITTED', 'STARTING', 'STARTED', 'IDLE', 'BUSY'],
+    });
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: OTHER_SESSION_ID });
+  });
+
+  test('pages through the live sessions when looking for the one it started', async () => {
+    const token = deriveClientToken(buildCreateEvent());
+    emr.on(StartSessionCommand).rejects(serviceError('ThrottlingException', 429));
+    emr
+      .on(ListSessionsCommand)
+      .resolvesOnce({ sessions: [sessionIn('IDLE', SESSION_ID)], nextToken: 'page2' })
+      .resolvesOnce({ sessions: [sessionIn('IDLE', OTHER_SESSION_ID)] });
+    emr.on(GetSessionCommand, { sessionId: SESSION_ID }).resolves({ session: sessionIn('IDLE', SESSION_ID) });
+    emr
+      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+
+    await expect(isCreateComplete()).rejects.toThrow(`(${OTHER_SESSION_ID}) has been terminated`);
+    expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, { nextToken: 'page2' });
+  });
+
+  test('says how to find a possible session when the service cannot be asked', async () => {
+    const token = deriveClientToken(buildCreateEvent());
+    emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500));
+    emr.on(ListSessionsCommand).rejects(serviceError('InternalServerException', 500));
+    await expect(isCreateComplete()).rejects.toThrow(
+      `such a session carries the tag ${CLIENT_TOKEN_TAG}=${token} and ends after its idle timeout`,
+    );
+  });
+
+  test('waits out an AccessDeniedException while the new policy propagates, with the same token', async () => {
+    emr
+      .on(StartSessionCommand)
+      .rejectsOnce(serviceError('AccessDeniedException', 403, 'not authorized'))
+      .rejectsOnce(serviceError('AccessDeniedException', 403, 'not authorized'))
+      .resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    await expect(isCreateComplete()).resolves.toMatchObject({ IsComplete: true, PhysicalResourceId: SESSION_ARN });
+
+    expect(sleeps).toEqual([5000, 10000]);
+    const tokens = new Set(emr.commandCalls(StartSessionCommand).map((call) => call.args[0].input.clientToken));
+    expect(tokens.size).toBe(1);
+  });
+
+  test('fails after 35 seconds of AccessDeniedException, without looking for a session', async () => {
+    emr.on(StartSessionCommand).rejects(serviceError('AccessDeniedException', 403, 'not authorized'));
+    await expect(isCreateComplete()).rejects.toThrow('StartSession failed: AccessDeniedException: not authorized. No session was started.');
+    expect(sleeps).toEqual([5000, 10000, 20000]);
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 4);
+    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+  });
+});
+
+describe('isComplete: a kept session (update in place)', () => {
+  test('completes with the attributes of the same session, under the same physical id', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    const result = await isComplete(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
+    expect(result).toStrictEqual({ IsComplete: true, Data: { SessionId: SESSION_ID, Arn: SESSION_ARN, ApplicationId: APPLICATION_ID } });
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
+  });
+
   test.each([
-    ['a 500', { name: 'InternalServerException', $fault: 'server' as const, $metadata: { httpStatusCode: 500 } }],
-    ['throttling', { name: 'ThrottlingException', $fault: 'client' as const, $metadata: { httpStatusCode: 429 } }],
-  ])('keeps waiting when GetSession fails with %s after the SDK retries', async (_case, fields) => {
-    emr.on(GetSessionCommand).rejects(new EMRServerlessServiceException({ ...fields, message: 'try later' }));
-    await expect(isComplete(buildCreateEvent())).resolves.toStrictEqual({ IsComplete: false });
+    ['a 500', serviceError('InternalServerException', 500, 'try later')],
+    ['throttling', serviceError('ThrottlingException', 429, 'try later')],
+    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+  ])('keeps waiting when GetSession fails with %s after the SDK retries', async (_case, error) => {
+    emr.on(GetSessionCommand).rejects(error);
+    await expect(isComplete(buildUpdateEvent(properties()))).resolves.toStrictEqual({ IsComplete: false });
     await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: false });
   });
 
-  test('keeps waiting when the connection drops', async () => {
-    emr.on(GetSessionCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    await expect(isComplete(buildCreateEvent())).resolves.toStrictEqual({ IsComplete: false });
-  });
-
   test('fails when GetSession is refused', async () => {
-    emr.on(GetSessionCommand).rejects(
-      new EMRServerlessServiceException({
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-        message: 'not authorized',
-      }),
-    );
-    await expect(isComplete(buildCreateEvent())).rejects.toThrow('not authorized');
+    emr.on(GetSessionCommand).rejects(serviceError('AccessDeniedException', 403, 'not authorized'));
+    await expect(isComplete(buildUpdateEvent(properties()))).rejects.toThrow('not authorized');
   });
 
   test('fails when the session is not found while waiting', async () => {
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
-    await expect(isComplete(buildCreateEvent())).rejects.toThrow(/was not found while waiting for it to start/);
+    await expect(isComplete(buildUpdateEvent(properties()))).rejects.toThrow(/was not found while waiting for it to start/);
   });
 
-  test('fails on a state it does not know', async () => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn('HIBERNATING') });
-    await expect(isComplete(buildCreateEvent())).rejects.toThrow(/unknown state HIBERNATING/);
+  test('fails when the physical id names no session', async () => {
+    await expect(isComplete(buildUpdateEvent(properties()), 'not-a-session')).rejects.toThrow(
+      "the physical id 'not-a-session' names no session",
+    );
   });
 
   test('the success response and the longest failure reason stay far under 4,096 bytes', async () => {
@@ -125,7 +314,7 @@ describe('isComplete: create and update', () => {
     const longApplicationId = 'b'.repeat(64);
     const arn = `arn:aws-iso-longest-partition-name:emr-serverless:${'r'.repeat(700)}:123456789012:/applications/${longApplicationId}/sessions/${longSessionId}`;
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', longSessionId) });
-    const success = await isComplete(buildCreateEvent(), arn);
+    const success = await isComplete(buildUpdateEvent(properties()), arn);
     const framed = JSON.stringify({
       Status: 'SUCCESS',
       PhysicalResourceId: arn,
@@ -136,25 +325,34 @@ describe('isComplete: create and update', () => {
     });
     expect(Buffer.byteLength(framed)).toBeLessThan(4096 / 1.5);
 
+    // The longest reason: a session that FAILED, and the search for what the request started failing too.
+    emr.on(StartSessionCommand).resolves({ applicationId: longApplicationId, sessionId: longSessionId, arn });
     emr.on(GetSessionCommand).resolves({ session: sessionIn('FAILED', longSessionId, { stateDetails: 'x'.repeat(1024) }) });
-    const reason = await isComplete(buildCreateEvent(), arn).then(
+    emr.on(ListSessionsCommand).rejects(serviceError('InternalServerException', 500, 'y'.repeat(5000)));
+    const reason = await isCreateComplete().then(
       () => 'resolved, but a FAILED session must fail the resource',
       (error: Error) => error.message,
     );
-    expect(reason).toContain(`is FAILED before it became usable: ${'x'.repeat(1024)}`);
+    expect(reason).toContain(`is FAILED before it became usable: ${'x'.repeat(1024)}. Could not check`);
     expect(Buffer.byteLength(`${reason} (RequestId: ${'x'.repeat(36)})` + arn)).toBeLessThan(4096 / 1.5);
   });
 });
 
 describe('isComplete: delete', () => {
+  /** What onEvent answered: it asked the session to terminate `secondsAgo` before NOW. */
+  const askedAgo = (secondsAgo: number, physicalId = SESSION_ARN) => ({
+    PhysicalResourceId: physicalId,
+    TerminationRequestedAt: secondsBeforeNow(secondsAgo).toISOString(),
+  });
+
   test.each(['TERMINATED', 'FAILED'])('a session %s is deleted', async (state) => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn(state) });
-    await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: true });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(15))).resolves.toStrictEqual({ IsComplete: true });
   });
 
   test('a session not found is deleted', async () => {
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
-    await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: true });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(15))).resolves.toStrictEqual({ IsComplete: true });
   });
 
   test('a physical id that names no session is deleted without a call', async () => {
@@ -162,22 +360,66 @@ describe('isComplete: delete', () => {
     expect(emr.calls()).toHaveLength(0);
   });
 
-  test('a TERMINATING session is waited for', async () => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING') });
-    await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: false });
+  test('a TERMINATING session is waited for, without asking again', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID, { ageSeconds: 3600 }) });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(599))).resolves.toStrictEqual({ IsComplete: false });
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
   });
 
-  test('a session still live is asked to terminate again', async () => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
-    await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: false });
+  test('a session idle for an hour that still reads IDLE after TerminateSession is asked again, not failed', async () => {
+    // The service's state may lag behind TerminateSession: the session last changed an hour ago.
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID, { ageSeconds: 3600 }) });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(15))).resolves.toStrictEqual({ IsComplete: false });
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+  });
+
+  test('fails when the session still runs ten minutes after Delete asked it to terminate, having asked again', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID, { ageSeconds: 10 }) });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(601))).rejects.toThrow(
+      `session still running 601 seconds after Delete asked it to terminate (${SESSION_ID} TERMINATING)`,
+    );
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(601))).rejects.toThrow(
+      /601 seconds after Delete asked it to terminate \(00fsession000001 IDLE\)/,
+    );
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
   });
 
-  test('fails when the session is still TERMINATING ten minutes after it was asked to terminate', async () => {
-    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID, { ageSeconds: 601 }) });
-    await expect(isComplete(buildDeleteEvent())).rejects.toThrow(
-      `session ${SESSION_ID} was still TERMINATING 600 seconds after it was asked to terminate`,
+  test('a request that began without a termination time starts the clock now', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID, { ageSeconds: 3600 }) });
+    await expect(isComplete(buildDeleteEvent())).resolves.toStrictEqual({ IsComplete: false });
+  });
+
+  test('a requested session is deleted once no session with its token runs', async () => {
+    const failedCreate = buildCreateEvent();
+    const token = deriveClientToken(failedCreate);
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('TERMINATING', SESSION_ID), sessionIn('IDLE', OTHER_SESSION_ID)] });
+    emr
+      .on(GetSessionCommand, { sessionId: SESSION_ID })
+      .resolves({ session: sessionIn('TERMINATING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr.on(GetSessionCommand, { sessionId: OTHER_SESSION_ID }).resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID) });
+    const requested = requestedIdOf(failedCreate);
+
+    await expect(isComplete(buildDeleteEvent(requested), askedAgo(15, requested))).resolves.toStrictEqual({ IsComplete: false });
+    expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, {
+      states: ['SUBMITTED', 'STARTING', 'STARTED', 'IDLE', 'BUSY', 'TERMINATING'],
+    });
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE', OTHER_SESSION_ID)] });
+    await expect(isComplete(buildDeleteEvent(requested), askedAgo(30, requested))).resolves.toStrictEqual({ IsComplete: true });
+  });
+});
+
+describe('failure reasons', () => {
+  afterEach(() => delete process.env[LOG_GROUP_ENV]);
+
+  test('name the log group the handler really writes to', async () => {
+    process.env[LOG_GROUP_ENV] = '/cdk-emr-serverless-session/SessionStack';
+    const event = asIsCompleteEvent(buildUpdateEvent(properties()), 'not-a-session');
+    await expect(isCompleteEntry(event)).rejects.toThrow(
+      "the physical id 'not-a-session' names no session (handler log group: /cdk-emr-serverless-session/SessionStack)",
     );
   });
 });

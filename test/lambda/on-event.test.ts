@@ -8,12 +8,11 @@ import {
   TagResourceCommand,
   TerminateSessionCommand,
   UntagResourceCommand,
-  ValidationException,
 } from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG } from '../../lambda/properties';
+import { CLIENT_TOKEN_TAG } from '../../lambda/contract';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,
@@ -21,19 +20,18 @@ import {
   buildDeleteEvent,
   buildUpdateEvent,
   properties,
+  requestedIdOf,
   RESPONSE_URL,
-  ROLE_ARN,
   SESSION_ARN,
   SESSION_ID,
 } from '../fixtures/events';
-import { sessionIn } from '../fixtures/sessions';
+import { NOW, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
-const NEW_SESSION_ID = '00fsession000002';
-const NEW_SESSION_ARN = SESSION_ARN.replace(SESSION_ID, NEW_SESSION_ID);
+const OTHER_SESSION_ID = '00fsession000002';
 
 async function onEvent(event: SessionEvent) {
-  return new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event).onEvent();
+  return new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event, { now: () => NOW }).onEvent();
 }
 
 function serverError(name = 'InternalServerException'): Error {
@@ -43,41 +41,21 @@ function serverError(name = 'InternalServerException'): Error {
 let logSpy: jest.SpyInstance;
 beforeEach(() => {
   emr.reset();
-  emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: NEW_SESSION_ID, arn: NEW_SESSION_ARN });
   logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 afterEach(() => logSpy.mockRestore());
 
 describe('onEvent: create', () => {
-  test('starts the session with the converted properties and a derived client token', async () => {
+  test('starts nothing: it names the session it asks for by the application and the client token', async () => {
     const event = buildCreateEvent();
-    await onEvent(event);
+    const response = await onEvent(event);
 
-    const token = deriveClientToken(event);
-    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 1);
-    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input).toEqual({
-      applicationId: APPLICATION_ID,
-      clientToken: token,
-      executionRoleArn: ROLE_ARN,
-      name: 'analytics',
-      idleTimeoutMinutes: 30,
-      configurationOverrides: {
-        runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.memory': '4g' } }],
-      },
-      tags: { team: 'analytics', [CLIENT_TOKEN_TAG]: token },
-    });
+    expect(response).toEqual({ PhysicalResourceId: `cdk-emr-serverless-session:requested:${APPLICATION_ID}:${deriveClientToken(event)}` });
+    expect(emr.calls()).toHaveLength(0);
   });
 
-  test('returns the session ARN as the physical id, and no Data', async () => {
-    const response = await onEvent(buildCreateEvent());
-    expect(response).toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
-  });
-
-  test('the same event delivered twice sends a byte-identical StartSession', async () => {
-    await onEvent(buildCreateEvent());
-    await onEvent(buildCreateEvent());
-    const [first, second] = emr.commandCalls(StartSessionCommand).map((call) => JSON.stringify(call.args[0].input));
-    expect(second).toBe(first);
+  test('the same event delivered twice names the same session', async () => {
+    expect(await onEvent(buildCreateEvent())).toEqual(await onEvent(buildCreateEvent()));
   });
 
   test('the token is 64 characters that StartSession accepts, and differs per request and per resource', () => {
@@ -90,96 +68,24 @@ describe('onEvent: create', () => {
     expect(deriveClientToken({ ...event, StackId: event.StackId.replace('SessionStack', 'OtherStack') })).not.toBe(token);
   });
 
-  test('converts stringified numbers, including zero', async () => {
-    await onEvent(buildCreateEvent(properties({ IdleTimeoutMinutes: '0' })));
-    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input.idleTimeoutMinutes).toBe(0);
+  test.each([
+    ['IdleTimeoutMinutes', { IdleTimeoutMinutes: 'thirty' }, /IdleTimeoutMinutes must be a whole number of 0 or more, got 'thirty'/],
+    ['StartTimeoutSeconds', { StartTimeoutSeconds: '-1' }, /StartTimeoutSeconds must be a whole number of 0 or more, got '-1'/],
+    ['StartTimeoutSeconds', { StartTimeoutSeconds: '1.5' }, /StartTimeoutSeconds must be a whole number of 0 or more, got '1.5'/],
+    ['ApplicationId', { ApplicationId: '' }, /ApplicationId and ExecutionRoleArn are required/],
+    ['ExecutionRoleArn', { ExecutionRoleArn: '' }, /ApplicationId and ExecutionRoleArn are required/],
+  ])('fails on an invalid %s, before any session is asked for', async (_key, change, message) => {
+    await expect(onEvent(buildCreateEvent(properties(change)))).rejects.toThrow(message);
+    expect(emr.calls()).toHaveLength(0);
   });
+});
 
-  test('fails on a property that is not a whole number, without calling the service', async () => {
-    await expect(onEvent(buildCreateEvent(properties({ IdleTimeoutMinutes: 'thirty' })))).rejects.toThrow(
-      /IdleTimeoutMinutes must be a whole number of 0 or more, got 'thirty'/,
-    );
-    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
-  });
-
-  test('omits the optional properties that are absent', async () => {
-    await onEvent(buildCreateEvent({ ApplicationId: APPLICATION_ID, ExecutionRoleArn: ROLE_ARN }));
-    const input = emr.commandCalls(StartSessionCommand)[0].args[0].input;
-    expect(Object.keys(input)).toEqual(['applicationId', 'clientToken', 'executionRoleArn', 'tags']);
-    expect(Object.keys(input.tags!)).toEqual([CLIENT_TOKEN_TAG]);
-  });
-
-  test('keeps nested runtime configurations', async () => {
-    const nested = [
-      {
-        Classification: 'spark-env',
-        Configurations: [{ Classification: 'export', Properties: { JAVA_HOME: '/usr/lib/jvm/java-17' } }],
-      },
-    ];
-    await onEvent(buildCreateEvent(properties({ RuntimeConfiguration: nested })));
-    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input.configurationOverrides).toEqual({
-      runtimeConfiguration: [
-        { classification: 'spark-env', configurations: [{ classification: 'export', properties: { JAVA_HOME: '/usr/lib/jvm/java-17' } }] },
-      ],
-    });
-  });
-
-  test('fails with the service message when StartSession is refused, and looks for no orphan', async () => {
-    emr.on(StartSessionCommand).rejects(new ValidationException({ message: 'Sessions are not enabled', $metadata: {} }));
-    await expect(onEvent(buildCreateEvent())).rejects.toThrow(
-      'StartSession failed: ValidationException: Sessions are not enabled. No session was started.',
-    );
-    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
-  });
-
-  test('fails when StartSession did not answer, after terminating the session it started anyway', async () => {
-    const event = buildCreateEvent();
-    const token = deriveClientToken(event);
-    emr.on(StartSessionCommand).rejects(serverError());
-    emr.on(ListSessionsCommand).resolves({
-      sessions: [{ ...sessionIn('IDLE', SESSION_ID) }, { ...sessionIn('STARTING', NEW_SESSION_ID) }],
-    });
-    emr
-      .on(GetSessionCommand, { sessionId: SESSION_ID })
-      .resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: 'someone-else' } }) });
-    emr
-      .on(GetSessionCommand, { sessionId: NEW_SESSION_ID })
-      .resolves({ session: sessionIn('STARTING', NEW_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
-
-    await expect(onEvent(event)).rejects.toThrow(
-      `StartSession failed: InternalServerException: internal error. The session it started anyway (${NEW_SESSION_ID}) has been terminated.`,
-    );
-    expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, {
-      applicationId: APPLICATION_ID,
-      states: ['SUBMITTED', 'STARTING', 'STARTED', 'IDLE', 'BUSY'],
-    });
-    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
-    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: NEW_SESSION_ID });
-  });
-
-  test('pages through the live sessions when looking for an orphan', async () => {
-    const token = deriveClientToken(buildCreateEvent());
-    emr.on(StartSessionCommand).rejects(serverError('ThrottlingException'));
-    emr
-      .on(ListSessionsCommand)
-      .resolvesOnce({ sessions: [sessionIn('IDLE', SESSION_ID)], nextToken: 'page2' })
-      .resolvesOnce({ sessions: [sessionIn('IDLE', NEW_SESSION_ID)] });
-    emr.on(GetSessionCommand, { sessionId: SESSION_ID }).resolves({ session: sessionIn('IDLE', SESSION_ID) });
-    emr
-      .on(GetSessionCommand, { sessionId: NEW_SESSION_ID })
-      .resolves({ session: sessionIn('IDLE', NEW_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
-
-    await expect(onEvent(buildCreateEvent())).rejects.toThrow(/\(00fsession000002\) has been terminated/);
-    expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, { nextToken: 'page2' });
-  });
-
-  test('says how to find a possible orphan when the service cannot be asked', async () => {
-    const token = deriveClientToken(buildCreateEvent());
-    emr.on(StartSessionCommand).rejects(serverError());
-    emr.on(ListSessionsCommand).rejects(serverError());
-    await expect(onEvent(buildCreateEvent())).rejects.toThrow(
-      `such a session carries the tag ${CLIENT_TOKEN_TAG}=${token} and ends after its idle timeout`,
-    );
+describe('onEvent: an unknown request type', () => {
+  test.each(['onEvent', 'isComplete'] as const)('%s fails with the type it got', async (entry) => {
+    const event = { ...buildCreateEvent(), RequestType: 'Refresh' } as unknown as SessionEvent;
+    const handler = new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event);
+    await expect(handler[entry]()).rejects.toThrow("unknown RequestType 'Refresh': expected Create, Update or Delete");
+    expect(emr.calls()).toHaveLength(0);
   });
 });
 
@@ -202,14 +108,56 @@ describe('onEvent: update', () => {
       { RuntimeConfiguration: [{ Classification: 'spark-defaults', Properties: { 'spark.executor.memory': '8g' } }] },
     ],
     ['RuntimeConfiguration', { RuntimeConfiguration: undefined }],
-  ])('a change of %s starts a new session with a new token and returns its ARN', async (_key, change) => {
+  ])('a change of %s asks for a new session, with the token of the update, and starts none yet', async (key, change) => {
     const event = buildUpdateEvent(properties(change));
     const response = await onEvent(event);
 
-    expect(response).toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
-    const token = emr.commandCalls(StartSessionCommand)[0].args[0].input.clientToken;
-    expect(token).toBe(deriveClientToken(event));
-    expect(token).not.toBe(deriveClientToken(buildCreateEvent()));
+    const applicationId = key === 'ApplicationId' ? 'otherapplication1' : APPLICATION_ID;
+    expect(response).toEqual({ PhysicalResourceId: requestedIdOf(event, applicationId) });
+    expect(requestedIdOf(event)).not.toBe(requestedIdOf(buildCreateEvent()));
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
+  });
+
+  test('old properties that no longer parse count as changed: a session running with the new ones is kept', async () => {
+    const unparseable = { ...properties(), IdleTimeoutMinutes: 'half an hour' };
+    const response = await onEvent(buildUpdateEvent(properties(), unparseable));
+    expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
+  });
+
+  test('an absent idle timeout is the service default of 60 minutes, in a session and in a change', async () => {
+    emr.on(GetSessionCommand).resolves({ session: { ...runningSession, idleTimeoutMinutes: 60 } });
+    const response = await onEvent(
+      buildUpdateEvent(properties({ IdleTimeoutMinutes: undefined }), properties({ IdleTimeoutMinutes: '60' })),
+    );
+    expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
+  });
+
+  test('an empty runtime configuration is none, in a session and in a change', async () => {
+    emr.on(GetSessionCommand).resolves({ session: { ...runningSession, configurationOverrides: { runtimeConfiguration: [] } } });
+    const failedUpdate = properties({ RuntimeConfiguration: [{ Classification: 'spark-defaults' }] });
+    const response = await onEvent(buildUpdateEvent(properties({ RuntimeConfiguration: [] }), failedUpdate));
+    expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
+  });
+
+  test('a rollback to properties the session does not run with asks for a new session', async () => {
+    emr.on(GetSessionCommand).resolves({ session: { ...runningSession, name: 'another' } });
+    const event = buildUpdateEvent(properties(), properties({ Name: 'renamed' }));
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+  });
+
+  test('a physical id that names no started session (that of a failed request) asks for a new session', async () => {
+    const failedCreate = buildCreateEvent(properties(), 'failed-request');
+    const event = buildUpdateEvent(properties(), properties(), requestedIdOf(failedCreate));
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(emr.calls()).toHaveLength(0);
+  });
+
+  test('an attributes revision alone touches nothing', async () => {
+    const response = await onEvent(buildUpdateEvent(properties({ AttributesRevision: '2' }), properties({ AttributesRevision: '1' })));
+    expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
+    expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+    expect(emr).toHaveReceivedCommandTimes(UntagResourceCommand, 0);
   });
 
   test('a rollback to the properties the session runs with keeps it: no new session, the same physical id', async () => {
@@ -251,61 +199,24 @@ describe('onEvent: update', () => {
   test.each(['TERMINATED', 'FAILED', 'TERMINATING'])('a tag change on a session that has %s starts a replacement', async (state) => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn(state, SESSION_ID) });
     const response = await onEvent(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
-    expect(response).toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
+    expect(response).toEqual({ PhysicalResourceId: expect.stringMatching(/^cdk-emr-serverless-session:requested:/) });
     expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
   });
 
   test('a tag change on a session that is gone starts a replacement', async () => {
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
-    const response = await onEvent(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
-    expect(response).toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
-  });
-});
-
-describe('onEvent: create right after an IAM change', () => {
-  const accessDenied = () =>
-    new EMRServerlessServiceException({
-      name: 'AccessDeniedException',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 403 },
-      message: 'not authorized',
-    });
-  const sleeps: number[] = [];
-  const onEventWaiting = (event: SessionEvent) =>
-    new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event, undefined, async (ms) => {
-      sleeps.push(ms);
-    }).onEvent();
-  beforeEach(() => (sleeps.length = 0));
-
-  test('waits out an AccessDeniedException while the new policy propagates, with the same token', async () => {
-    emr
-      .on(StartSessionCommand)
-      .rejectsOnce(accessDenied())
-      .rejectsOnce(accessDenied())
-      .resolves({ applicationId: APPLICATION_ID, sessionId: NEW_SESSION_ID, arn: NEW_SESSION_ARN });
-    await expect(onEventWaiting(buildCreateEvent())).resolves.toEqual({ PhysicalResourceId: NEW_SESSION_ARN });
-
-    expect(sleeps).toEqual([5000, 10000]);
-    const tokens = new Set(emr.commandCalls(StartSessionCommand).map((call) => call.args[0].input.clientToken));
-    expect(tokens.size).toBe(1);
-  });
-
-  test('fails after 35 seconds of AccessDeniedException, without looking for an orphan', async () => {
-    emr.on(StartSessionCommand).rejects(accessDenied());
-    await expect(onEventWaiting(buildCreateEvent())).rejects.toThrow(
-      'StartSession failed: AccessDeniedException: not authorized. No session was started.',
-    );
-    expect(sleeps).toEqual([5000, 10000, 20000]);
-    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 4);
-    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+    const event = buildUpdateEvent(properties({ Tags: { team: 'data' } }));
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
   });
 });
 
 describe('onEvent: delete', () => {
-  test('terminates a live session', async () => {
+  const asked = { TerminationRequestedAt: NOW.toISOString() };
+
+  test('terminates a live session, and tells isComplete when it asked', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
     const response = await onEvent(buildDeleteEvent());
-    expect(response).toEqual({});
+    expect(response).toEqual(asked);
     expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
   });
 
@@ -315,27 +226,59 @@ describe('onEvent: delete', () => {
     expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
   });
 
+  test('terminates the session even when its properties no longer parse', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
+    const unparseable = { IdleTimeoutMinutes: 'half an hour', RuntimeConfiguration: 'not a list' } as unknown as ReturnType<
+      typeof properties
+    >;
+    await expect(onEvent(buildDeleteEvent(SESSION_ARN, unparseable))).resolves.toEqual(asked);
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+  });
+
   test.each(['TERMINATING', 'TERMINATED', 'FAILED'])('succeeds without terminating a session that is already %s', async (state) => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn(state, SESSION_ID) });
-    await expect(onEvent(buildDeleteEvent())).resolves.toEqual({});
+    await expect(onEvent(buildDeleteEvent())).resolves.toEqual(asked);
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
   });
 
   test('succeeds when the session is not found', async () => {
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'Session not found', $metadata: {} }));
-    await expect(onEvent(buildDeleteEvent())).resolves.toEqual({});
+    await expect(onEvent(buildDeleteEvent())).resolves.toEqual(asked);
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
   });
 
   test('succeeds when the session disappears between the check and the terminate', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
     emr.on(TerminateSessionCommand).rejects(new ResourceNotFoundException({ message: 'Session not found', $metadata: {} }));
-    await expect(onEvent(buildDeleteEvent())).resolves.toEqual({});
+    await expect(onEvent(buildDeleteEvent())).resolves.toEqual(asked);
   });
 
-  test('succeeds without a call when the physical id names no session', async () => {
-    await expect(onEvent(buildDeleteEvent('c1f7a2a0-1111-4a4a-9a9a-000000000001'))).resolves.toEqual({});
+  test.each([
+    ['a Create that failed in the framework', 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED'],
+    ['a request id', 'c1f7a2a0-1111-4a4a-9a9a-000000000001'],
+  ])('succeeds without a call when the physical id is %s', async (_case, physicalId) => {
+    await expect(onEvent(buildDeleteEvent(physicalId))).resolves.toEqual({});
     expect(emr.calls()).toHaveLength(0);
+  });
+
+  test('a requested session: terminates the live sessions that carry its token, and only those', async () => {
+    const failedCreate = buildCreateEvent();
+    const token = deriveClientToken(failedCreate);
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE', SESSION_ID), sessionIn('STARTING', OTHER_SESSION_ID)] });
+    emr
+      .on(GetSessionCommand, { sessionId: SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: 'another-request' } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
+      .resolves({ session: sessionIn('STARTING', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+
+    await expect(onEvent(buildDeleteEvent(requestedIdOf(failedCreate)))).resolves.toEqual(asked);
+    expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, {
+      applicationId: APPLICATION_ID,
+      states: ['SUBMITTED', 'STARTING', 'STARTED', 'IDLE', 'BUSY'],
+    });
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: OTHER_SESSION_ID });
   });
 
   test('fails on any other error', async () => {
@@ -357,6 +300,7 @@ describe('logging', () => {
 
     const lines = logSpy.mock.calls.map((call) => call.join(' '));
     expect(lines.length).toBeGreaterThanOrEqual(6);
+    expect(lines.filter((line) => line.startsWith('{"decision":"onEvent"'))).toHaveLength(3);
     for (const line of lines) {
       expect(line).not.toContain(RESPONSE_URL);
       expect(line).not.toContain('X-Amz-Signature');

@@ -7,10 +7,10 @@
  * session is one the stack does not own.
  */
 import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CLIENT_TOKEN_TAG } from '../../lambda/properties';
+import { CLIENT_TOKEN_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/contract';
 import { Session } from '../../lib';
 import { ExampleStack } from '../../examples/app';
-import { CloudFormationDriver } from '../driver/cloudformation-driver';
+import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../driver/cloudformation-driver';
 import { driverFor, synthesize, useEmulatorEndpoint } from '../driver/local-stack';
 import { EmrServerlessEmulator } from '../emulator/emulator';
 
@@ -137,7 +137,9 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
   expect(deleted.status).toBe('SUCCESS');
   expect(emulator.stateOf(sessionId)).toBe('TERMINATED');
   expect(emulator.liveSessions()).toEqual([]);
-  expect(emulator.callsOf('StartSession')).toHaveLength(1);
+  // isComplete starts the session: every poll repeats StartSession with the same token.
+  expect(emulator.callsOf('StartSession')).toHaveLength(created.polls);
+  expect(emulator.sessionIds()).toEqual([sessionId]);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(1);
   expectNothingLeaked(driver);
 });
@@ -147,7 +149,6 @@ test('the same create delivered twice starts one session', async () => {
   const result = await driver.create(driver.sessionLogicalIds[0], 2);
 
   expect(result.status).toBe('SUCCESS');
-  expect(emulator.callsOf('StartSession')).toHaveLength(2);
   expect(emulator.sessionIds()).toHaveLength(1);
   expectNothingLeaked(driver);
 });
@@ -158,7 +159,7 @@ test('a StartSession response lost after commit is recovered by the retry with t
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('SUCCESS');
-  expect(emulator.callsOf('StartSession').map((r) => r.status)).toEqual([0, 200]);
+  expect(emulator.callsOf('StartSession').map((r) => r.status).slice(0, 2)).toEqual([0, 200]);
   expect(emulator.sessionIds()).toEqual([sessionIdOf(result.physicalId)]);
   expectNothingLeaked(driver);
 });
@@ -169,7 +170,7 @@ test('a 500 then a 429 are retried, and one session starts', async () => {
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('SUCCESS');
-  expect(emulator.callsOf('StartSession').map((r) => r.status)).toEqual([500, 429, 200]);
+  expect(emulator.callsOf('StartSession').map((r) => r.status).slice(0, 3)).toEqual([500, 429, 200]);
   expect(emulator.sessionIds()).toHaveLength(1);
   expectNothingLeaked(driver);
 });
@@ -196,13 +197,39 @@ test('a StartSession that committed but never answered leaves no session behind'
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('FAILED');
-  expect(result.physicalId).toBe('AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID');
+  expect(result.physicalId.startsWith(REQUESTED_SESSION_PREFIX)).toBe(true);
   expect(result.reason).toMatch(
-    /^StartSession failed: InternalServerException: Injected internal error\. The session it started anyway \(00f\w+\) has been terminated\.$/,
+    /^StartSession failed: InternalServerException: Injected internal error\. The session it started \(00f\w+\) has been terminated\.$/,
   );
   expect(emulator.sessionIds()).toHaveLength(1);
   expect(emulator.liveSessions()).toEqual([]);
   expectNothingLeaked(driver);
+});
+
+describe('the Provider framework fails after the handler answered (StartExecution of the waiter)', () => {
+  test('a create fails with the reason, under the framework marker, and no session was started', async () => {
+    const driver = exampleStack();
+    driver.failNextStartExecution();
+    const [result] = await driver.createStack();
+
+    expect(result).toMatchObject({ status: 'FAILED', physicalId: CREATE_FAILED_MARKER, reason: 'ThrottlingException: Rate exceeded' });
+    expect(emulator.callsOf('StartSession')).toEqual([]);
+    expect(emulator.liveSessions()).toEqual([]);
+    expectNothingLeaked(driver);
+  });
+
+  test('a replacing update fails with the reason, the original session is kept, and no new session was started', async () => {
+    const driver = exampleStack();
+    const [logicalId] = driver.sessionLogicalIds;
+    const [created] = await driver.createStack();
+    driver.failNextStartExecution();
+
+    const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' });
+    expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId, reason: 'ThrottlingException: Rate exceeded' });
+    expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectNothingLeaked(driver);
+  });
 });
 
 test('a session that fails to start fails the create with its state details, and nothing is left running', async () => {
@@ -314,7 +341,7 @@ test('a stack with several sessions creates and deletes each of them once', asyn
   expectNothingLeaked(driver);
   await driver.deleteStack();
   expect(emulator.liveSessions()).toEqual([]);
-  expect(emulator.callsOf('StartSession')).toHaveLength(3);
+  expect(emulator.sessionIds()).toHaveLength(3);
   expectNothingLeaked(driver);
 });
 
@@ -339,6 +366,9 @@ test('a StartSession the service refuses fails the create with its message, and 
     'StartSession failed: ValidationException: Interactive sessions are not enabled on application 00fapplication. No session was started.',
   );
   expect(emulator.sessionIds()).toEqual([]);
-  expect(emulator.callsOf('ListSessions')).toHaveLength(0);
+  // Only the rollback's Delete looks for a session with the request's token (the physical id names
+  // a requested session), and terminates none.
+  expect(driver.deployed.size).toBe(0);
+  expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
   expectNothingLeaked(driver);
 });

@@ -1,0 +1,191 @@
+import {
+  EMRServerlessClient,
+  GetSessionCommand,
+  ListSessionsCommand,
+  Session,
+  SessionState,
+  StartSessionCommand,
+  StartSessionCommandInput,
+  TagResourceCommand,
+  TerminateSessionCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-emr-serverless';
+import { CLIENT_TOKEN_TAG } from './contract';
+import { describeError, isAccessDenied, isNotFound, isTransient, truncate } from './errors';
+import { log } from './log';
+import { RequestedSession, SessionRef } from './physical-id';
+import { diffTags } from './properties';
+
+/** States from which a session never comes back. TERMINATING only ever leads to TERMINATED. */
+export const ENDED_STATES: ReadonlySet<string> = new Set([SessionState.TERMINATING, SessionState.TERMINATED, SessionState.FAILED]);
+/** States in which a session runs, or will: the ones a request must not leave behind. */
+const LIVE_STATES = [SessionState.SUBMITTED, SessionState.STARTING, SessionState.STARTED, SessionState.IDLE, SessionState.BUSY];
+/** What `poll` returns when the service could not be asked this time. */
+export const UNAVAILABLE = Symbol('unavailable');
+/** How long StartSession waits out an AccessDeniedException, in steps: 35 seconds in all, well within the Lambda timeout. */
+const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
+
+/** A session found by its token tag, with the state it was seen in. */
+export type TaggedSession = SessionRef & { readonly state: string };
+
+/**
+ * The EMR Serverless session operations the handler builds its decisions from, each with the
+ * tolerance it needs: "not found" is an answer, not an error, and a session that has gone is
+ * terminated already.
+ */
+export class Sessions {
+  constructor(
+    private readonly client: EMRServerlessClient,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  /**
+   * StartSession, waiting out an AccessDeniedException for a bounded time: the policy that allows it
+   * may have been created or extended by this same deployment (a new stack, a new application), and
+   * IAM changes take seconds to reach EMR Serverless. Repeating is safe: the token is the same, so
+   * the service answers with the session it started rather than starting another.
+   */
+  public async start(input: StartSessionCommandInput): Promise<SessionRef> {
+    for (const delayMs of ACCESS_DENIED_DELAYS_MS) {
+      try {
+        return asRef(await this.client.send(new StartSessionCommand(input)));
+      } catch (error) {
+        if (!isAccessDenied(error)) {
+          throw error;
+        }
+        log('StartSession was denied: waiting for IAM changes to propagate', { delayMs, error: describeError(error) });
+        await this.sleep(delayMs);
+      }
+    }
+    return asRef(await this.client.send(new StartSessionCommand(input)));
+  }
+
+  /** GetSession, with "not found" as undefined rather than an error. */
+  public async find(ref: SessionRef): Promise<Session | undefined> {
+    try {
+      const { session } = await this.client.send(new GetSessionCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }));
+      return session;
+    } catch (error) {
+      if (isNotFound(error)) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * GetSession while waiting: a failure that passes (5xx, throttling, a dropped connection, after the
+   * SDK's retries) means "ask again at the next poll", not a failed deployment. The wait stays bounded
+   * by the start and terminate timeouts, and by the Provider framework's total timeout.
+   */
+  public async poll(ref: SessionRef): Promise<Session | undefined | typeof UNAVAILABLE> {
+    try {
+      return await this.find(ref);
+    } catch (error) {
+      if (!isTransient(error)) {
+        throw error;
+      }
+      log('GetSession failed for now: asking again at the next poll', { sessionId: ref.sessionId, error: describeError(error) });
+      return UNAVAILABLE;
+    }
+  }
+
+  /** TerminateSession on a session last seen in `state`; one that has gone meanwhile is success. */
+  public async terminate(ref: SessionRef, state: string): Promise<void> {
+    try {
+      await this.client.send(new TerminateSessionCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }));
+      log('terminating session', { sessionId: ref.sessionId, state });
+    } catch (error) {
+      if (!isNotFound(error)) {
+        throw error;
+      }
+      log('terminate idempotently succeeded: the session is gone', { sessionId: ref.sessionId });
+    }
+  }
+
+  /** Terminates the session unless it has already ended or gone. */
+  public async terminateIfLive(ref: SessionRef): Promise<void> {
+    const session = await this.find(ref);
+    if (!session || ENDED_STATES.has(session.state!)) {
+      log('terminate idempotently succeeded: the session has already ended', {
+        sessionId: ref.sessionId,
+        state: session?.state ?? 'NOT_FOUND',
+      });
+      return;
+    }
+    await this.terminate(ref, session.state!);
+  }
+
+  /**
+   * Terminates every live session that a request started (they carry its token), and says what it
+   * did in a sentence for a failure reason. It never throws: it runs while a request is already failing.
+   */
+  public async terminateStartedBy(requested: RequestedSession): Promise<string> {
+    try {
+      const started = await this.findStartedBy(requested, LIVE_STATES);
+      for (const session of started) {
+        await this.terminate(session, session.state);
+      }
+      const sessionIds = started.map((session) => session.sessionId);
+      log('terminated the sessions the request started', { count: started.length, sessionIds });
+      return started.length === 0 ? 'No session of this request is running.' : `The session it started (${sessionIds.join(', ')}) has been terminated.`;
+    } catch (error) {
+      log('could not look for the sessions the request started', { error: describeError(error) });
+      return (
+        `Could not check for a session it may have started (${truncate(describeError(error), 300)}); ` +
+        `such a session carries the tag ${CLIENT_TOKEN_TAG}=${requested.clientToken} and ends after its idle timeout.`
+      );
+    }
+  }
+
+  /**
+   * The sessions of the application in one of `states` that carry the request's token. ListSessions
+   * filters by neither name nor tag, so each listed session is read with GetSession.
+   */
+  public async findStartedBy(requested: RequestedSession, states: SessionState[] = [...LIVE_STATES, SessionState.TERMINATING]): Promise<TaggedSession[]> {
+    const { applicationId, clientToken } = requested;
+    const found: TaggedSession[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListSessionsCommand({ applicationId, states, nextToken }));
+      for (const summary of page.sessions ?? []) {
+        const ref = { applicationId, sessionId: summary.sessionId!, arn: summary.arn! };
+        const session = await this.find(ref);
+        if (session?.tags?.[CLIENT_TOKEN_TAG] === clientToken) {
+          found.push({ ...ref, state: session.state! });
+        }
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  /** `findStartedBy` while waiting: a failure that passes means "ask again at the next poll", as in `poll`. */
+  public async pollStartedBy(requested: RequestedSession): Promise<TaggedSession[] | typeof UNAVAILABLE> {
+    try {
+      return await this.findStartedBy(requested);
+    } catch (error) {
+      if (!isTransient(error)) {
+        throw error;
+      }
+      log('listing sessions failed for now: asking again at the next poll', { error: describeError(error) });
+      return UNAVAILABLE;
+    }
+  }
+
+  /** TagResource and UntagResource, so that the session's tags go from `oldTags` to `newTags`. */
+  public async retag(ref: SessionRef, oldTags: Record<string, string>, newTags: Record<string, string>): Promise<void> {
+    const { toSet, toRemove } = diffTags(oldTags, newTags);
+    log('updating tags in place', { sessionId: ref.sessionId, setting: Object.keys(toSet), removing: toRemove });
+    if (Object.keys(toSet).length > 0) {
+      await this.client.send(new TagResourceCommand({ resourceArn: ref.arn, tags: toSet }));
+    }
+    if (toRemove.length > 0) {
+      await this.client.send(new UntagResourceCommand({ resourceArn: ref.arn, tagKeys: toRemove }));
+    }
+  }
+}
+
+function asRef(started: { applicationId?: string; sessionId?: string; arn?: string }): SessionRef {
+  return { applicationId: started.applicationId!, sessionId: started.sessionId!, arn: started.arn! };
+}
