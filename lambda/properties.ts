@@ -63,7 +63,10 @@ export function buildStartSessionInput(spec: SessionSpec, clientToken: string): 
  * it), in one comparable form: SDK-shaped runtime configurations, the service's default idle timeout
  * for an absent one, and no runtime configuration for an empty list.
  */
-const IMMUTABLE_READERS: Record<ImmutableProperty, { fromSpec: (spec: SessionSpec) => unknown; fromSession: (session: Session) => unknown }> = {
+const IMMUTABLE_READERS: Record<
+  ImmutableProperty,
+  { fromSpec: (spec: SessionSpec) => unknown; fromSession: (session: Session) => unknown }
+> = {
   ApplicationId: { fromSpec: (spec) => spec.applicationId, fromSession: (session) => session.applicationId },
   ExecutionRoleArn: { fromSpec: (spec) => spec.executionRoleArn, fromSession: (session) => session.executionRoleArn },
   Name: { fromSpec: (spec) => spec.name, fromSession: (session) => session.name },

@@ -128,7 +128,9 @@ export class Sessions {
       }
       const sessionIds = started.map((session) => session.sessionId);
       log('terminated the sessions the request started', { count: started.length, sessionIds });
-      return started.length === 0 ? 'No session of this request is running.' : `The session it started (${sessionIds.join(', ')}) has been terminated.`;
+      return started.length === 0
+        ? 'No session of this request is running.'
+        : `The session it started (${sessionIds.join(', ')}) has been terminated.`;
     } catch (error) {
       log('could not look for the sessions the request started', { error: describeError(error) });
       return (
@@ -142,7 +144,10 @@ export class Sessions {
    * The sessions of the application in one of `states` that carry the request's token. ListSessions
    * filters by neither name nor tag, so each listed session is read with GetSession.
    */
-  public async findStartedBy(requested: RequestedSession, states: SessionState[] = [...LIVE_STATES, SessionState.TERMINATING]): Promise<TaggedSession[]> {
+  public async findStartedBy(
+    requested: RequestedSession,
+    states: SessionState[] = [...LIVE_STATES, SessionState.TERMINATING],
+  ): Promise<TaggedSession[]> {
     const { applicationId, clientToken } = requested;
     const found: TaggedSession[] = [];
     let nextToken: string | undefined;

@@ -6,13 +6,26 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LOG_GROUP_ENV, PROVIDER_ID, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../lambda/contract';
 import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
 /** The bundled handler: built by `npm run bundle` (run by `npm ci` through `prepare`) and shipped in the package. */
 const HANDLER_ASSET = path.join(__dirname, '..', 'lambda-dist', 'session-handler');
 
-/** The provider's construct id in each stack. Part of the deployed contract: never change it. */
-export const PROVIDER_ID = 'EmrServerlessSessionProvider';
+/** The longest one SDK call can take: every attempt connects and waits for its response (SDK backoff is under a second). */
+const SDK_CALL_MAX = Duration.millis(SDK_MAX_ATTEMPTS * (SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS + 1_000));
+/** How long StartSession may wait out IAM propagation (the handler's AccessDenied delays: 5 + 10 + 20 s). */
+const ACCESS_DENIED_WAIT = Duration.seconds(35);
+/**
+ * How many SDK calls in a row each function's timeout allows for, each at its longest. onEvent makes
+ * one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of a requested
+ * session up to four StartSession (the IAM wait) and a GetSession, then, when the request fails, a
+ * TerminateSession and the search for what it started. Searches answer in well under a second a
+ * call when the service is well, so the allowance below covers a search through many sessions.
+ */
+const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
+/** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */
+const SEARCH_ALLOWANCE = Duration.minutes(2);
 
 /**
  * The framework gives up on a request after this long. The handler's own limits (start timeout,
@@ -41,6 +54,8 @@ export class SessionProvider extends Construct {
 
   /** The custom resources' ServiceToken. */
   public readonly serviceToken: string;
+  /** The log group of every function of the provider, named after the stack. */
+  public readonly logGroup: logs.LogGroup;
   /** The session permissions; every session is deleted before them. */
   private readonly policy: iam.Policy;
 
@@ -65,10 +80,12 @@ export class SessionProvider extends Construct {
       throw new Error(`the session handler bundle is missing at ${HANDLER_ASSET}: run 'npm run bundle'`);
     }
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // A name a user can find from the stack alone; stack names are unique in an account and region.
+      logGroupName: `/cdk-emr-serverless-session/${Stack.of(this).stackName}`,
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
-    });
+    }));
     const handlerRole = this.lambdaRole('HandlerRole', logGroup);
     const handler = (name: string, handlerExport: string, timeout: Duration, description: string) =>
       new lambda.Function(this, name, {
@@ -81,15 +98,19 @@ export class SessionProvider extends Construct {
         role: handlerRole,
         logGroup,
         description,
+        environment: { [LOG_GROUP_ENV]: logGroup.logGroupName },
       });
-    // Each SDK call takes at most 3 attempts of 35 s (connect and request timeouts). onEvent may make a
-    // few in a row (StartSession with the IAM wait, then the search for an orphan); isComplete two.
-    const onEvent = handler('OnEvent', 'onEvent', Duration.minutes(10), 'Starts, retags and terminates EMR Serverless sessions');
+    const onEvent = handler(
+      'OnEvent',
+      'onEvent',
+      invocationTimeout(SDK_CALLS_PER_INVOCATION.onEvent),
+      'Decides what each request does to an EMR Serverless session; terminates sessions',
+    );
     const isComplete = handler(
       'IsComplete',
       'isComplete',
-      Duration.minutes(5),
-      'Reports when an EMR Serverless session is ready or terminated',
+      invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
+      'Starts EMR Serverless sessions and reports when they are ready or terminated',
     );
 
     const provider = new cr.Provider(this, 'Provider', {
@@ -156,4 +177,13 @@ export class SessionProvider extends Construct {
     logGroup.grantWrite(role);
     return role;
   }
+}
+
+/** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */
+function invocationTimeout(calls: number, waiting: Duration = Duration.seconds(0)): Duration {
+  const timeout = Duration.millis(calls * SDK_CALL_MAX.toMilliseconds() + waiting.toMilliseconds());
+  if (timeout.toMilliseconds() > 14 * 60_000) {
+    throw new Error(`the handler's timeout of ${timeout.toHumanString()} leaves no room under Lambda's 15 minutes`);
+  }
+  return Duration.seconds(Math.ceil(timeout.toMilliseconds() / 1000));
 }

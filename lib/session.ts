@@ -18,10 +18,12 @@ import {
 import { CfnApplication, IApplicationRef } from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import {
   ATTR_APPLICATION_ID,
   ATTR_ARN,
   ATTR_SESSION_ID,
+  ATTRIBUTES_REVISION,
   RESOURCE_TYPE,
   RuntimeConfigurationProperty,
   SessionResourceProperties,
@@ -29,8 +31,9 @@ import {
   START_TIMEOUT_MAX_SECONDS,
   TERMINATE_TIMEOUT_SECONDS,
 } from '../lambda/contract';
+import { validateRenderedSize } from './framework-limits';
 import { SessionProvider } from './session-provider';
-import { checkApplication, validateSessionProps, validateTags } from './validate-props';
+import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
 
 /**
  * A Spark runtime configuration for a session, as StartSession's
@@ -80,12 +83,15 @@ export interface SessionProps {
   /**
    * The role that the session's Spark driver and executors assume to reach AWS resources.
    *
-   * The handler may pass this role to EMR Serverless and to nothing else.
+   * The handler may pass this role to EMR Serverless and to nothing else. A role defined in this
+   * app is deployed, with its default policy (what `bucket.grantRead(role)` adds), before the
+   * session starts; for an imported role, making its permissions exist first is up to you.
    */
   readonly executionRole: iam.IRole;
 
   /**
    * A name for the session, 1 to 256 characters, not blank. Changing it starts a new session.
+   * Names need not be unique: the session is identified by its id.
    *
    * @default - the session has no name
    */
@@ -95,7 +101,9 @@ export interface SessionProps {
    * How long the session may stay idle before EMR Serverless terminates it: a whole number of
    * minutes from 0 to 1,000,000. Changing it starts a new session.
    *
-   * Sessions also end after 24 hours whatever their activity (the service's default hard limit).
+   * Sessions also end after 24 hours whatever their activity (the service's default hard limit):
+   * a longer idle timeout has no effect, and synth warns about it. What 0 means is not documented
+   * by EMR Serverless; synth warns about it too.
    *
    * @default - the service default, 60 minutes
    */
@@ -110,8 +118,8 @@ export interface SessionProps {
 
   /**
    * Tags for the session, at most 199 (the service allows 200 and this library adds one, which carries
-   * the client token). Tags added with `Tags.of(scope).add(...)` reach the session too. Changing tags
-   * updates the running session in place.
+   * the client token); keys may not start with `aws:` or `cdk-emr-serverless-session:`. Tags added with
+   * `Tags.of(scope).add(...)` reach the session too. Changing tags updates the running session in place.
    *
    * @default - no tags
    */
@@ -261,28 +269,29 @@ export class Session extends SessionBase implements ITaggable {
    */
   public readonly tags: TagManager;
 
+  /**
+   * The log group the session handler writes to, shared by every session in the stack and named
+   * `/cdk-emr-serverless-session/<stack name>`: one JSON line per decision the handler takes. The
+   * `Logs: /aws/lambda/...` line of a failure reason is the Provider framework's, and names a group
+   * these functions do not use.
+   */
+  public readonly handlerLogGroup: logs.ILogGroup;
+
   private readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: SessionProps) {
     super(scope, id);
     const applicationRef = props.application.applicationRef;
-    const errors = validateSessionProps({
-      applicationId: applicationRef.applicationId,
-      executionRoleArn: props.executionRole.roleArn,
-      sessionName: props.sessionName,
-      idleTimeout: props.idleTimeout,
-      startTimeout: props.startTimeout,
-      runtimeConfiguration: props.runtimeConfiguration,
-      tags: props.tags,
-    });
+    const errors = validateSessionProps(props);
     if (errors.length > 0) {
       throw new Error(`invalid Session props at ${this.node.path}:\n  ${errors.join('\n  ')}`);
     }
+    sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
     this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
-    this.node.addValidation({ validate: () => this.validateAtSynth(props.application) });
 
     const provider = SessionProvider.getOrCreate(this);
     provider.grantSessionLifecycle(this, applicationRef.applicationArn, props.executionRole.roleArn);
+    this.handlerLogGroup = provider.logGroup;
 
     const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
     // A start timeout known only at deploy time may be as long as the longest allowed.
@@ -297,7 +306,9 @@ export class Session extends SessionBase implements ITaggable {
       ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
       Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as Record<string, string>,
       ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSeconds }),
+      AttributesRevision: ATTRIBUTES_REVISION,
     };
+    this.node.addValidation({ validate: () => this.validateAtSynth(props.application, properties) });
     const resource = (this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,
@@ -306,6 +317,11 @@ export class Session extends SessionBase implements ITaggable {
       serviceTimeout: Duration.seconds(Math.max(longestStart, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
     }));
     this.applyRemovalPolicy(removalPolicy);
+    // The role's policies (its default policy, grants made after this line included) must exist
+    // before Spark starts with the role; CloudFormation only orders the session after the role itself.
+    if (Resource.isOwnedResource(props.executionRole)) {
+      resource.node.addDependency(props.executionRole);
+    }
 
     this.sessionId = resource.getAttString(ATTR_SESSION_ID);
     this.sessionArn = resource.getAttString(ATTR_ARN);
@@ -331,9 +347,9 @@ export class Session extends SessionBase implements ITaggable {
     }
   }
 
-  private validateAtSynth(application: IApplicationRef): string[] {
+  private validateAtSynth(application: IApplicationRef, properties: SessionResourceProperties): string[] {
     // Tags added by Tags.of(...) arrive after the constructor: check the final set.
-    const errors = validateTags(this.tags.tagValues());
+    const errors = [...validateTags(this.tags.tagValues()), ...validateRenderedSize(Stack.of(this).resolve(properties))];
     if (CfnApplication.isCfnApplication(application)) {
       const findings = checkApplication(application);
       findings.warnings.forEach((warning) =>

@@ -1,6 +1,13 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { CfnApplication } from 'aws-cdk-lib/aws-emrserverless';
-import { START_TIMEOUT_MAX_SECONDS, START_TIMEOUT_MIN_SECONDS } from '../lambda/contract';
+import {
+  HANDLER_TAG_COUNT,
+  RESERVED_TAG_PREFIX,
+  SERVICE_TAGS_MAX,
+  START_TIMEOUT_MAX_SECONDS,
+  START_TIMEOUT_MIN_SECONDS,
+} from '../lambda/contract';
+import type { RuntimeConfiguration, SessionProps } from './session';
 
 // The StartSession constraints, from the API reference:
 // https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_StartSession.html
@@ -14,34 +21,21 @@ const TAG_VALUE = /^[A-Za-z0-9 /_.:=+@-]{0,256}$/;
 const CONFIGURATION_ITEMS_MAX = 100;
 const CONFIGURATION_STRING_MAX_LENGTH = 1024;
 
-/** The service allows 200 tags; the handler adds one of its own to every session. */
-const USER_TAGS_MAX = 199;
-/** Tag keys the user may not set: AWS's own prefix, and the one the handler's token tag uses. */
-const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-emr-serverless-session:'];
+/** The service's tag limit, less the tags the handler adds to every session. */
+export const USER_TAGS_MAX = SERVICE_TAGS_MAX - HANDLER_TAG_COUNT;
+/** Tag keys the user may not set: AWS's own prefix, and the one the handler's tags use. */
+const RESERVED_TAG_PREFIXES = ['aws:', RESERVED_TAG_PREFIX];
+/** Sessions end after 24 hours whatever their idle timeout (the service's default hard limit). */
+const SESSION_MAX_LIFETIME_MINUTES = 24 * 60;
 
 /** The oldest EMR release that supports interactive sessions. */
 const MIN_RELEASE = { major: 7, minor: 13, patch: 0 };
 
-/** A runtime-configuration entry as the validator sees it; `RuntimeConfiguration` in session.ts satisfies it. */
-export interface ConfigurationToValidate {
-  readonly classification: string;
-  readonly properties?: { [key: string]: string };
-  readonly configurations?: ConfigurationToValidate[];
-}
-
 /** Every error in the given props, one message each; empty when they are valid. Unresolved tokens are skipped. */
-export function validateSessionProps(props: {
-  readonly applicationId: string;
-  readonly executionRoleArn: string;
-  readonly sessionName?: string;
-  readonly idleTimeout?: Duration;
-  readonly startTimeout?: Duration;
-  readonly runtimeConfiguration?: ConfigurationToValidate[];
-  readonly tags?: { [key: string]: string };
-}): string[] {
+export function validateSessionProps(props: SessionProps): string[] {
   return [
-    ...validateApplicationId(props.applicationId),
-    ...validateExecutionRoleArn(props.executionRoleArn),
+    ...validateApplicationId(props.application.applicationRef.applicationId),
+    ...validateExecutionRoleArn(props.executionRole.roleArn),
     ...validateSessionName(props.sessionName),
     ...validateIdleTimeout(props.idleTimeout),
     ...validateStartTimeout(props.startTimeout),
@@ -85,9 +79,11 @@ function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
   if (idleTimeout === undefined || idleTimeout.isUnresolved()) {
     return [];
   }
-  const seconds = idleTimeout.toSeconds();
-  if (seconds % 60 !== 0 || seconds < 0 || seconds / 60 > IDLE_TIMEOUT_MAX_MINUTES) {
-    return [`idleTimeout must be a whole number of minutes between 0 and ${IDLE_TIMEOUT_MAX_MINUTES}, got ${idleTimeout.toHumanString()}`];
+  const minutes = idleTimeout.toMilliseconds() / 60_000;
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > IDLE_TIMEOUT_MAX_MINUTES) {
+    return [
+      `idleTimeout must be a whole number of minutes between 0 and ${IDLE_TIMEOUT_MAX_MINUTES}, got ${describeDuration(idleTimeout)}`,
+    ];
   }
   return [];
 }
@@ -100,13 +96,42 @@ function validateStartTimeout(startTimeout: Duration | undefined): string[] {
   if (!Number.isInteger(seconds) || seconds < START_TIMEOUT_MIN_SECONDS || seconds > START_TIMEOUT_MAX_SECONDS) {
     return [
       `startTimeout must be a whole number of seconds between ${START_TIMEOUT_MIN_SECONDS / 60} and ` +
-        `${START_TIMEOUT_MAX_SECONDS / 60} minutes, got ${startTimeout.toHumanString()}`,
+        `${START_TIMEOUT_MAX_SECONDS / 60} minutes, got ${describeDuration(startTimeout)}`,
     ];
   }
   return [];
 }
 
-function validateRuntimeConfiguration(configurations: ConfigurationToValidate[] | undefined, path: string): string[] {
+/** Props that are valid but probably not what the user means, one message each. */
+export function sessionPropsWarnings(props: SessionProps): string[] {
+  const idleTimeout = props.idleTimeout;
+  if (idleTimeout === undefined || idleTimeout.isUnresolved()) {
+    return [];
+  }
+  const minutes = idleTimeout.toMilliseconds() / 60_000;
+  if (minutes === 0) {
+    return [
+      'idleTimeout is 0 minutes: EMR Serverless does not document what 0 means (the session may end as soon as it is idle, ' +
+        'or never end for idleness); sessions end after 24 hours in any case',
+    ];
+  }
+  if (minutes > SESSION_MAX_LIFETIME_MINUTES) {
+    return [
+      `idleTimeout is ${minutes} minutes, longer than a session lives: EMR Serverless ends every session after 24 hours ` +
+        `(${SESSION_MAX_LIFETIME_MINUTES} minutes) whatever its activity, so an idle timeout above that has no effect`,
+    ];
+  }
+  return [];
+}
+
+/** A duration in its exact amount, never rounded: "46 minutes", "90 seconds", "61.5 seconds". */
+function describeDuration(duration: Duration): string {
+  const ms = duration.toMilliseconds();
+  const [amount, unit] = ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
+function validateRuntimeConfiguration(configurations: readonly RuntimeConfiguration[] | undefined, path: string): string[] {
   if (configurations === undefined || Token.isUnresolved(configurations)) {
     return [];
   }
@@ -155,7 +180,7 @@ export function validateTags(tags: { [key: string]: string }): string[] {
   const errors: string[] = [];
   if (entries.length > USER_TAGS_MAX) {
     errors.push(
-      `tags must have at most ${USER_TAGS_MAX} entries (the service allows 200 and this library adds one), got ${entries.length}`,
+      `tags must have at most ${USER_TAGS_MAX} entries (the service allows ${SERVICE_TAGS_MAX} and this library adds ${HANDLER_TAG_COUNT}), got ${entries.length}`,
     );
   }
   for (const [key, value] of entries) {

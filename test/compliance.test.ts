@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../examples/app';
 import { Session } from '../lib';
-import { PROVIDER_ID } from '../lib/session-provider';
+import { PROVIDER_ID } from '../lambda/contract';
 
 function appWithNag(): App {
   const app = new App();

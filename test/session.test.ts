@@ -133,6 +133,53 @@ describe('resource', () => {
     expect(template.toJSON().Resources[entryFunctionId].DependsOn).toContain(policyId);
   });
 
+  test("starts after its role's policies: the default policy, grants made after the session included", () => {
+    session();
+    executionRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::data/*'] }));
+    const template = Template.fromStack(stack);
+    const [roleId] = Object.keys(
+      template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: Match.objectLike({
+            Statement: [Match.objectLike({ Principal: { Service: 'emr-serverless.amazonaws.com' } })],
+          }),
+        },
+      }),
+    );
+    const [defaultPolicyId] = Object.keys(
+      template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('ExecutionRoleDefaultPolicy') } }),
+    );
+    const [sessionResource] = Object.values(template.findResources(RESOURCE_TYPE));
+    expect(sessionResource.DependsOn).toEqual(expect.arrayContaining([roleId, defaultPolicyId]));
+  });
+
+  test("an imported role adds no dependency: its permissions are the user's business", () => {
+    session({ executionRole: iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/Imported') });
+    const [sessionResource] = Object.values(Template.fromStack(stack).findResources(RESOURCE_TYPE));
+    expect(sessionResource.DependsOn).toBeUndefined();
+  });
+
+  test('sends the attributes revision, so that a later release can add attributes', () => {
+    session();
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { AttributesRevision: 1 });
+  });
+
+  test('fails at synth when its properties cannot fit the framework, saying what to shrink', () => {
+    const properties = (n: number) => Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`spark.p${n}.${i}`, 'v'.repeat(1024)]));
+    session({ runtimeConfiguration: [0, 1].map((n) => ({ classification: `c${n}`, properties: properties(n) })) });
+    expect(() => app.synth()).toThrow(
+      /the session's properties take \d+ bytes rendered, more than the 126976 that fit: .* shrink runtimeConfiguration \(\d+ bytes\) or tags/,
+    );
+  });
+
+  test.each([
+    [Duration.hours(25), /idleTimeout is 1500 minutes, longer than a session lives/],
+    [Duration.minutes(0), /idleTimeout is 0 minutes: EMR Serverless does not document what 0 means/],
+  ])('warns at synth about an idle timeout of %s', (idleTimeout, message) => {
+    session({ idleTimeout });
+    Annotations.fromStack(stack).hasWarning('/SessionStack/Session', Match.stringLikeRegexp(message.source));
+  });
+
   test('fails: SNAPSHOT, which a session cannot have', () => {
     expect(() => session({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
       /removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT/,
@@ -180,6 +227,34 @@ describe('provider', () => {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(14 * 60);
     }
+  });
+
+  test('logs to a log group named after the stack, which every session exposes and the handler names in its failures', () => {
+    const first = session({}, 'One');
+    const second = session({}, 'Two');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/cdk-emr-serverless-session/SessionStack' });
+    expect(first.handlerLogGroup).toBe(second.handlerLogGroup);
+    expect(stack.resolve(first.handlerLogGroup.logGroupName)).toEqual({ Ref: expect.stringMatching(/SessionProviderLogs/) });
+    const handlers = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
+      /EMR Serverless session/.test(fn.Properties.Description ?? ''),
+    );
+    for (const fn of handlers) {
+      expect(fn.Properties.Environment.Variables).toEqual({
+        SESSION_HANDLER_LOG_GROUP: { Ref: expect.stringMatching(/SessionProviderLogs/) },
+      });
+    }
+  });
+
+  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6 and the waits for isComplete', () => {
+    session();
+    const timeouts = Object.fromEntries(
+      Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+        .filter((fn) => /EMR Serverless session/.test(fn.Properties.Description ?? ''))
+        .map((fn) => [fn.Properties.Handler, fn.Properties.Timeout]),
+    );
+    // One call: 3 attempts of (5 s connect + 30 s request + 1 s backoff) = 108 s.
+    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 35 + 120 });
   });
 
   test('no role uses an AWS managed policy', () => {
@@ -411,7 +486,7 @@ describe('validation', () => {
     [
       'a fractional idle timeout',
       { idleTimeout: Duration.seconds(90) },
-      /idleTimeout must be a whole number of minutes between 0 and 1000000, got 1 minute 30 seconds/,
+      /idleTimeout must be a whole number of minutes between 0 and 1000000, got 90 seconds/,
     ],
     [
       'an idle timeout over the limit',

@@ -16,6 +16,7 @@ import {
   UntagResourceCommand,
   ValidationException,
 } from '@aws-sdk/client-emr-serverless';
+import { BOUNDARY_CASES, BoundaryCase } from '../fixtures/start-session-constraints';
 import { EmrServerlessEmulator } from './emulator';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SessionRole';
@@ -66,14 +67,27 @@ test('the same token with the same parameters returns the same session; with oth
 test.each([
   ['a client token with a bad character', { clientToken: 'bad token!' }],
   ['a client token of 65 characters', { clientToken: 'a'.repeat(65) }],
-  ['a user ARN as execution role', { executionRoleArn: 'arn:aws:iam::123456789012:user/alice' }],
-  ['an idle timeout over the limit', { idleTimeoutMinutes: 1_000_001 }],
-  ['a blank name', { name: '   ' }],
-  ['201 tags', { tags: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`k${i}`, 'v'])) }],
-  ['a blank classification', { configurationOverrides: { runtimeConfiguration: [{ classification: ' ' }] } }],
 ])('refuses %s with a ValidationException', async (_case, overrides) => {
   await expect(start(overrides)).rejects.toBeInstanceOf(ValidationException);
   expect(emulator.sessionIds()).toEqual([]);
+});
+
+describe('the boundary cases of the API reference, through the SDK', () => {
+  test.each(BOUNDARY_CASES.map((c) => [c.name, c] as [string, BoundaryCase]))('%s', async (_name, boundary) => {
+    const { applicationId = '00fapp', runtimeConfiguration, ...rest } = boundary.request;
+    if (boundary.serviceAccepts) {
+      emulator.addApplication(applicationId);
+    }
+    const answer = await start({
+      applicationId,
+      ...rest,
+      ...(runtimeConfiguration && { configurationOverrides: { runtimeConfiguration } }),
+    }).then(
+      () => 'accepted',
+      (error: Error) => `refused: ${error.name}`,
+    );
+    expect(answer).toMatch(boundary.serviceAccepts ? /^accepted$/ : /^refused: (ValidationException|ResourceNotFoundException)$/);
+  });
 });
 
 test('an application without sessions enabled refuses them', async () => {

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ID, StartSessionBody, validateStartSession, validateTags } from './validation';
+import { ID, StartSessionBody, validateStartSession, validateTagMap } from './validation';
 
 export type Operation =
   | 'StartSession'
@@ -284,7 +284,7 @@ export class EmrServerlessEmulator {
         ]);
       case 'TagResource':
         return this.withSessionArn(first, (s) => {
-          const error = validateTags(body?.tags);
+          const error = validateTagMap(body?.tags);
           if (error) {
             return [400, errorBody('ValidationException', error)];
           }

@@ -32,14 +32,14 @@ export function validateStartSession(body: StartSessionBody): string | undefined
   if (idle !== undefined && (typeof idle !== 'number' || !Number.isInteger(idle) || idle < 0 || idle > 1_000_000)) {
     return `1 validation error detected: Value '${idle}' at 'idleTimeoutMinutes' failed to satisfy constraint: Member must be a number between 0 and 1000000`;
   }
-  const tagError = validateTags(body.tags);
+  const tagError = validateTagMap(body.tags);
   if (tagError) {
     return tagError;
   }
   return validateConfigurations(body.configurationOverrides?.runtimeConfiguration, 'configurationOverrides.runtimeConfiguration');
 }
 
-export function validateTags(tags: unknown): string | undefined {
+export function validateTagMap(tags: unknown): string | undefined {
   if (tags === undefined) {
     return undefined;
   }
@@ -73,6 +73,11 @@ function validateConfigurations(list: unknown, path: string): string | undefined
     const properties = entry.properties as Record<string, unknown> | undefined;
     if (properties !== undefined && (typeof properties !== 'object' || Object.keys(properties).length > 100)) {
       return `1 validation error detected: Value at '${path}.member.properties' failed to satisfy constraint`;
+    }
+    for (const [key, value] of Object.entries(properties ?? {})) {
+      if (key.length > 1024 || !/\S/.test(key) || typeof value !== 'string' || value.length > 1024) {
+        return `1 validation error detected: Value at '${path}.member.properties' failed to satisfy constraint: Map key or value length`;
+      }
     }
     const nested = validateConfigurations(entry.configurations, `${path}.member.configurations`);
     if (nested) {

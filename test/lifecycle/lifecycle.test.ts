@@ -159,7 +159,12 @@ test('a StartSession response lost after commit is recovered by the retry with t
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('SUCCESS');
-  expect(emulator.callsOf('StartSession').map((r) => r.status).slice(0, 2)).toEqual([0, 200]);
+  expect(
+    emulator
+      .callsOf('StartSession')
+      .map((r) => r.status)
+      .slice(0, 2),
+  ).toEqual([0, 200]);
   expect(emulator.sessionIds()).toEqual([sessionIdOf(result.physicalId)]);
   expectNothingLeaked(driver);
 });
@@ -170,7 +175,12 @@ test('a 500 then a 429 are retried, and one session starts', async () => {
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('SUCCESS');
-  expect(emulator.callsOf('StartSession').map((r) => r.status).slice(0, 3)).toEqual([500, 429, 200]);
+  expect(
+    emulator
+      .callsOf('StartSession')
+      .map((r) => r.status)
+      .slice(0, 3),
+  ).toEqual([500, 429, 200]);
   expect(emulator.sessionIds()).toHaveLength(1);
   expectNothingLeaked(driver);
 });

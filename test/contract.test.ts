@@ -1,0 +1,56 @@
+/**
+ * The deployed contract: what stacks already deployed hold (the resource type, property and Data
+ * keys, tag keys, physical-id shapes, the provider's construct ids, from which its logical ids come).
+ * A change to any of it breaks update or delete of existing sessions, so the snapshot makes every
+ * rename a reviewed, deliberate change: `npm test -- -u` rewrites it, and the diff shows what moved.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as contract from '../lambda/contract';
+import { Session } from '../lib';
+
+function stackWithEverySessionProp(): Stack {
+  const app = new App();
+  const stack = new Stack(app, 'ContractStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  new Session(stack, 'Session', {
+    application: new emrserverless.CfnApplication(stack, 'Application', {
+      releaseLabel: 'emr-7.13.0',
+      type: 'SPARK',
+      interactiveConfiguration: { sessionEnabled: true },
+    }),
+    executionRole: new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') }),
+    sessionName: 'n',
+    idleTimeout: Duration.minutes(30),
+    startTimeout: Duration.minutes(10),
+    runtimeConfiguration: [{ classification: 'c', properties: { k: 'v' }, configurations: [{ classification: 'd' }] }],
+    tags: { team: 't' },
+  });
+  return stack;
+}
+
+test('the deployed contract is unchanged', () => {
+  const stack = stackWithEverySessionProp();
+  const [resource] = Object.values(Template.fromStack(stack).findResources(contract.RESOURCE_TYPE));
+  const provider = stack.node.findChild(contract.PROVIDER_ID);
+
+  expect({
+    resourceType: contract.RESOURCE_TYPE,
+    propertyKeys: Object.keys(resource.Properties).sort(),
+    runtimeConfigurationKeys: Object.keys(resource.Properties.RuntimeConfiguration[0]).sort(),
+    immutableProperties: contract.IMMUTABLE_PROPERTIES,
+    attributesRevision: contract.ATTRIBUTES_REVISION,
+    dataKeys: [contract.ATTR_SESSION_ID, contract.ATTR_ARN, contract.ATTR_APPLICATION_ID],
+    tagKeys: {
+      reservedPrefix: contract.RESERVED_TAG_PREFIX,
+      clientToken: contract.CLIENT_TOKEN_TAG,
+      handlerTagCount: contract.HANDLER_TAG_COUNT,
+    },
+    physicalIds: { requestedPrefix: contract.REQUESTED_SESSION_PREFIX },
+    onEventToIsCompleteFields: [contract.TERMINATION_REQUESTED_AT],
+    providerId: contract.PROVIDER_ID,
+    providerConstructIds: provider.node.findAll().map((c) => c.node.path.slice(stack.node.path.length + 1)),
+    sessionConstructIds: stack.node.findChild('Session').node.children.map((c) => c.node.id),
+  }).toMatchSnapshot();
+});

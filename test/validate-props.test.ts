@@ -1,0 +1,155 @@
+/**
+ * The library's synth-time validation, as pure functions: no stack, no app. The boundary cases come
+ * from the one table (`fixtures/start-session-constraints.ts`) that also holds the emulator to the API
+ * reference, so the two cannot drift apart unseen.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IApplicationRef } from 'aws-cdk-lib/aws-emrserverless';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { SessionProps } from '../lib';
+import { RENDERED_PROPERTIES_MAX_BYTES, validateRenderedSize } from '../lib/framework-limits';
+import { sessionPropsWarnings, validateSessionProps } from '../lib/validate-props';
+import {
+  BOUNDARY_CASES,
+  BoundaryCase,
+  libraryAccepts,
+  StartSessionRequest,
+  VALID_APPLICATION_ID,
+  VALID_ROLE_ARN,
+} from './fixtures/start-session-constraints';
+
+/** Session props that ask for the given StartSession request (the construct's side of the mapping). */
+function propsFor(request: StartSessionRequest, extra: Partial<SessionProps> = {}): SessionProps {
+  const applicationId = request.applicationId ?? VALID_APPLICATION_ID;
+  return {
+    application: {
+      applicationRef: { applicationId, applicationArn: `arn:aws:emr-serverless:us-east-1:123456789012:/applications/${applicationId}` },
+    } as IApplicationRef,
+    executionRole: { roleArn: request.executionRoleArn ?? VALID_ROLE_ARN } as iam.IRole,
+    sessionName: request.name,
+    idleTimeout: request.idleTimeoutMinutes === undefined ? undefined : Duration.minutes(request.idleTimeoutMinutes),
+    runtimeConfiguration: request.runtimeConfiguration,
+    tags: request.tags,
+    ...extra,
+  };
+}
+
+describe('the boundary cases of the API reference', () => {
+  test.each(BOUNDARY_CASES.map((c) => [c.name, c] as [string, BoundaryCase]))('%s', (_name, boundary) => {
+    const errors = validateSessionProps(propsFor(boundary.request));
+    expect(errors.length === 0 ? 'accepted' : `refused: ${errors.join('; ')}`).toMatch(
+      libraryAccepts(boundary) ? /^accepted$/ : /^refused: /,
+    );
+  });
+
+  test('the library differs from the service only where a case says why', () => {
+    const differing = BOUNDARY_CASES.filter((c) => libraryAccepts(c) !== c.serviceAccepts).map((c) => `${c.name}: ${c.library?.why}`);
+    expect(differing).toEqual([
+      '200 tags: the handler adds 1 tag of its own to every session',
+      "a tag key starting with 'aws:': AWS reserves the 'aws:' prefix for its own tags; the pattern alone does not say so",
+      "a tag key starting with 'cdk-emr-serverless-session:': the prefix is the handler’s: a user tag there would overwrite or forge the client-token tag",
+    ]);
+  });
+
+  test('an error names the prop, the bad value and the allowed range', () => {
+    expect(validateSessionProps(propsFor({ name: 'n'.repeat(257) }))).toEqual([
+      `sessionName must be 1 to 256 characters and not blank, got '${'n'.repeat(257)}' (257 characters)`,
+    ]);
+    expect(validateSessionProps(propsFor({ tags: { 'aws:owner': 'v' } }))).toEqual([
+      "tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', got 'aws:owner'",
+    ]);
+  });
+});
+
+describe('durations', () => {
+  test.each([
+    [
+      'idleTimeout',
+      { idleTimeout: Duration.seconds(30) },
+      'idleTimeout must be a whole number of minutes between 0 and 1000000, got 30 seconds',
+    ],
+    [
+      'idleTimeout',
+      { idleTimeout: Duration.millis(500) },
+      'idleTimeout must be a whole number of minutes between 0 and 1000000, got 0.5 seconds',
+    ],
+    [
+      'startTimeout',
+      { startTimeout: Duration.seconds(61.5) },
+      'startTimeout must be a whole number of seconds between 1 and 45 minutes, got 61.5 seconds',
+    ],
+    [
+      'startTimeout',
+      { startTimeout: Duration.seconds(59) },
+      'startTimeout must be a whole number of seconds between 1 and 45 minutes, got 59 seconds',
+    ],
+    [
+      'startTimeout',
+      { startTimeout: Duration.minutes(46) },
+      'startTimeout must be a whole number of seconds between 1 and 45 minutes, got 46 minutes',
+    ],
+  ])('fails with the exact %s it was given, never CDK’s conversion error', (_prop, extra, message) => {
+    expect(validateSessionProps(propsFor({}, extra))).toEqual([message]);
+  });
+
+  test.each([Duration.minutes(1), Duration.minutes(45), Duration.seconds(90)])('accepts a start timeout of %s', (startTimeout) => {
+    expect(validateSessionProps(propsFor({}, { startTimeout }))).toEqual([]);
+  });
+});
+
+describe('warnings', () => {
+  test('an idle timeout over 24 hours has no effect: sessions end after 24 hours', () => {
+    expect(sessionPropsWarnings(propsFor({ idleTimeoutMinutes: 1441 }))).toEqual([
+      'idleTimeout is 1441 minutes, longer than a session lives: EMR Serverless ends every session after 24 hours (1440 minutes) ' +
+        'whatever its activity, so an idle timeout above that has no effect',
+    ]);
+    expect(sessionPropsWarnings(propsFor({ idleTimeoutMinutes: 1440 }))).toEqual([]);
+  });
+
+  test('an idle timeout of 0 is undocumented', () => {
+    expect(sessionPropsWarnings(propsFor({ idleTimeoutMinutes: 0 }))).toEqual([
+      expect.stringMatching(/^idleTimeout is 0 minutes: EMR Serverless does not document what 0 means/),
+    ]);
+  });
+
+  test('no idle timeout, no warning', () => {
+    expect(sessionPropsWarnings(propsFor({}))).toEqual([]);
+  });
+});
+
+describe('the rendered size, which an update must fit twice into a Step Functions input', () => {
+  const rendered = (runtimeConfiguration: unknown[]) => ({
+    ApplicationId: { Ref: 'Application' } as unknown as string,
+    ExecutionRoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] } as unknown as string,
+    RuntimeConfiguration: runtimeConfiguration as never,
+    Tags: { team: 'analytics' },
+  });
+  const configuration = (values: number) => ({
+    Classification: 'spark-defaults',
+    Properties: Object.fromEntries(Array.from({ length: values }, (_, i) => [`spark.p${String(i).padStart(4, '0')}`, 'v'.repeat(1000)])),
+  });
+
+  test('is at most half of 262,144 bytes less the framework fields', () => {
+    expect(RENDERED_PROPERTIES_MAX_BYTES).toBe(126_976);
+  });
+
+  test('fails with what to shrink, and how large it is, when over the limit', () => {
+    const [error] = validateRenderedSize(rendered([configuration(100), configuration(30)]));
+    expect(error).toMatch(
+      /^the session's properties take \d+ bytes rendered, more than the 126976 that fit: an update hands the old and the new properties to a Step Functions execution, whose input is limited to 262144 bytes; shrink runtimeConfiguration \(\d+ bytes\) or tags \(20 bytes\)$/,
+    );
+  });
+
+  test('counts the application id and role ARN at their longest (64 and 2,048 characters), whatever the template holds', () => {
+    const withReferences = rendered([configuration(100), configuration(30)]);
+    const withShortLiterals = { ...withReferences, ApplicationId: 'a', ExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' };
+    const [measured] = validateRenderedSize(withReferences);
+    expect(validateRenderedSize(withShortLiterals)).toEqual([measured]);
+    const rest = Buffer.byteLength(JSON.stringify({ ...withReferences, ApplicationId: '', ExecutionRoleArn: '' }));
+    expect(measured).toContain(`take ${rest + 64 + 2048} bytes`);
+  });
+
+  test('a large but fitting runtime configuration passes', () => {
+    expect(validateRenderedSize(rendered([configuration(100)]))).toEqual([]);
+  });
+});
