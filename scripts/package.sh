@@ -18,6 +18,7 @@ npx jsii --generate-tsconfig tsconfig.jsii.json
 npx jsii-docgen --output API.md
 rm -rf dist dist-code
 npx jsii-pacmak --targets js --outdir dist
+node scripts/published-manifest.mjs dist/js/*.jsii.tgz
 
 python=/usr/bin/python3
 if ! "$python" -c 'import setuptools, wheel' 2>/dev/null; then
@@ -25,11 +26,30 @@ if ! "$python" -c 'import setuptools, wheel' 2>/dev/null; then
   exit 1
 fi
 npx jsii-pacmak --targets python --code-only --outdir dist-code
+# The wheel embeds the npm tarball: the one users get, with the published manifest.
+cp dist/js/*.jsii.tgz dist-code/python/src/cdk_emr_serverless_session/_jsii/
 (cd dist-code/python && PYENV_VERSION=system "$python" -m pip wheel --quiet --no-build-isolation --no-deps --no-index --wheel-dir ../../dist/python .)
 
 # PyPI is out of reach, so the wheel cannot be installed here; check at least that its Python compiles.
 wheel_dir=$(mktemp -d)
 (cd "$wheel_dir" && "$python" -m zipfile -e "$OLDPWD"/dist/python/*.whl . && "$python" -m compileall -q .)
 rm -rf "$wheel_dir"
+
+# The tarball as a user installs it, into a fresh app (tarballs from the cache npm ci filled):
+# npm must print no warning about this package.
+app_dir=$(mktemp -d)
+tarball=$(ls "$PWD"/dist/js/*.jsii.tgz)
+peers="aws-cdk-lib@$(node -p 'require("aws-cdk-lib/package.json").version') constructs@$(node -p 'require("constructs/package.json").version')"
+# shellcheck disable=SC2086 # two package specs
+(cd "$app_dir" && npm init -y >/dev/null && npm install --prefer-offline --no-audit --no-fund "$tarball" $peers >install.log 2>&1) ||
+  { cat "$app_dir/install.log"; exit 1; }
+if grep -i 'warn' "$app_dir/install.log" | grep -q 'cdk-emr-serverless-session'; then
+  echo 'installing the tarball prints a warning about the package:' >&2
+  grep -i 'warn' "$app_dir/install.log" >&2
+  exit 1
+fi
+node -e "const { Session } = require('$app_dir/node_modules/cdk-emr-serverless-session'); if (typeof Session !== 'function') process.exit(1)"
+echo "installed into a fresh app with no warning about the package: $(grep -ci warn "$app_dir/install.log") warning lines in all"
+rm -rf "$app_dir"
 
 ls -l dist/js/*.tgz dist/python/*.whl
