@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -58,6 +58,8 @@ export class SessionProvider extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The session permissions; every session is deleted before them. */
   private readonly policy: iam.Policy;
+  /** The framework's entry function: every session references it, so what it depends on, every session does. */
+  private readonly entryFunction: Construct;
 
   private readonly applicationStatement = new iam.PolicyStatement({
     sid: 'StartAndListSessions',
@@ -131,7 +133,8 @@ export class SessionProvider extends Construct {
     // Every session references the framework's entry function (its ServiceToken), so making that
     // function depend on the policy orders every session after the policy on create and before it
     // on delete, so that Delete may still terminate: one DependsOn for the stack, not one per session.
-    provider.node.findChild('framework-onEvent').node.addDependency(this.policy);
+    this.entryFunction = provider.node.findChild('framework-onEvent');
+    this.entryFunction.node.addDependency(this.policy);
 
     acknowledgeProviderFindings(this, provider, [onEvent, isComplete]);
   }
@@ -159,6 +162,17 @@ export class SessionProvider extends Construct {
     }
     if (this.countGrant(executionRoleArn) === 1) {
       this.passRoleStatement.addResources(executionRoleArn);
+    }
+  }
+
+  /**
+   * Orders every session after an execution role defined in the app and all its policies (its
+   * default policy included, with grants made later), and before them on delete, with one
+   * dependency for the stack rather than one per session. An imported role is left alone.
+   */
+  public orderSessionsAfter(executionRole: iam.IRole): void {
+    if (Resource.isOwnedResource(executionRole)) {
+      this.entryFunction.node.addDependency(executionRole);
     }
   }
 

@@ -319,9 +319,7 @@ export class Session extends SessionBase implements ITaggable {
     this.applyRemovalPolicy(removalPolicy);
     // The role's policies (its default policy, grants made after this line included) must exist
     // before Spark starts with the role; CloudFormation only orders the session after the role itself.
-    if (Resource.isOwnedResource(props.executionRole)) {
-      resource.node.addDependency(props.executionRole);
-    }
+    provider.orderSessionsAfter(props.executionRole);
 
     this.sessionId = resource.getAttString(ATTR_SESSION_ID);
     this.sessionArn = resource.getAttString(ATTR_ARN);

@@ -1,4 +1,4 @@
-import { App, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -133,30 +133,31 @@ describe('resource', () => {
     expect(template.toJSON().Resources[entryFunctionId].DependsOn).toContain(policyId);
   });
 
-  test("starts after its role's policies: the default policy, grants made after the session included", () => {
-    session();
+  test("starts after its role's policies, grants made after the session included, through one dependency per stack", () => {
+    session({}, 'One');
+    session({}, 'Two');
     executionRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::data/*'] }));
     const template = Template.fromStack(stack);
-    const [roleId] = Object.keys(
-      template.findResources('AWS::IAM::Role', {
-        Properties: {
-          AssumeRolePolicyDocument: Match.objectLike({
-            Statement: [Match.objectLike({ Principal: { Service: 'emr-serverless.amazonaws.com' } })],
-          }),
-        },
-      }),
-    );
+    const resources = template.toJSON().Resources;
     const [defaultPolicyId] = Object.keys(
       template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('ExecutionRoleDefaultPolicy') } }),
     );
-    const [sessionResource] = Object.values(template.findResources(RESOURCE_TYPE));
-    expect(sessionResource.DependsOn).toEqual(expect.arrayContaining([roleId, defaultPolicyId]));
+    const sessions = Object.values(template.findResources(RESOURCE_TYPE));
+    const entryFunctionId = sessions[0].Properties.ServiceToken['Fn::GetAtt'][0];
+    // Every session references the entry function: what it depends on exists before any session.
+    expect(sessions.every((s) => s.Properties.ServiceToken['Fn::GetAtt'][0] === entryFunctionId)).toBe(true);
+    expect(resources[entryFunctionId].DependsOn).toEqual(
+      expect.arrayContaining([stack.getLogicalId(executionRole.node.defaultChild as CfnResource), defaultPolicyId]),
+    );
+    expect(sessions.map((s) => s.DependsOn)).toEqual([undefined, undefined]);
   });
 
   test("an imported role adds no dependency: its permissions are the user's business", () => {
     session({ executionRole: iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/Imported') });
-    const [sessionResource] = Object.values(Template.fromStack(stack).findResources(RESOURCE_TYPE));
-    expect(sessionResource.DependsOn).toBeUndefined();
+    const template = Template.fromStack(stack);
+    const [sessionResource] = Object.values(template.findResources(RESOURCE_TYPE));
+    const entryFunction = template.toJSON().Resources[sessionResource.Properties.ServiceToken['Fn::GetAtt'][0]];
+    expect(entryFunction.DependsOn.filter((id: string) => /Imported|ExecutionRole/.test(id))).toEqual([]);
   });
 
   test('sends the attributes revision, so that a later release can add attributes', () => {
