@@ -21,6 +21,8 @@ export const PROVIDER_ID = 'cdk-emr-serverless-session.SessionProvider';
 export const ATTR_SESSION_ID = 'SessionId';
 export const ATTR_ARN = 'Arn';
 export const ATTR_APPLICATION_ID = 'ApplicationId';
+/** The session's Spark Connect endpoint URL, from GetSessionEndpoint; never its auth token. */
+export const ATTR_ENDPOINT = 'Endpoint';
 
 /**
  * The revision of the attribute set, sent as the `AttributesRevision` property (aws-cdk's EKS
@@ -54,7 +56,17 @@ export interface SessionResourceProperties {
   readonly StartTimeoutSeconds?: number | string;
   /** {@link ATTRIBUTES_REVISION} when the template was synthesized; absent before it existed. */
   readonly AttributesRevision?: number | string;
+  /** How a change of RenewalToken renews the session; absent: never renewed on purpose. */
+  readonly RenewalMode?: RenewalMode;
+  /** The user's renewal token (a CI run id, a date): a change is a request to renew. */
+  readonly RenewalToken?: string;
 }
+
+/**
+ * How a deploy renews a session when only its RenewalToken changed: `IF_ENDED` replaces a session
+ * that has ended and keeps a live one; `ALWAYS` replaces it whatever its state.
+ */
+export type RenewalMode = 'IF_ENDED' | 'ALWAYS';
 
 /**
  * The properties that a running session cannot change: a change to any of them starts a new
@@ -69,6 +81,7 @@ export interface SessionResponseData {
   readonly [ATTR_SESSION_ID]: string;
   readonly [ATTR_ARN]: string;
   readonly [ATTR_APPLICATION_ID]: string;
+  readonly [ATTR_ENDPOINT]: string;
 }
 
 /**
@@ -83,8 +96,21 @@ export const RESERVED_TAG_PREFIX = 'cdk-emr-serverless-session:';
  */
 export const CLIENT_TOKEN_TAG = `${RESERVED_TAG_PREFIX}client-token`;
 
-/** How many tags the handler adds to every session: the user's budget is the service's limit less these. */
-export const HANDLER_TAG_COUNT = 1;
+/**
+ * The tag whose value names the session's place in its stack (`<stack name>/<logical id>`): the same
+ * for every session that replaces or renews it, so that a grant conditioned on it holds across
+ * replacements. The construct renders it with the session's tags.
+ */
+export const HANDLE_TAG = `${RESERVED_TAG_PREFIX}handle`;
+
+/** The tag that records the renewal token a session was started under (sessions with renewal only). */
+export const RENEWAL_TOKEN_TAG = `${RESERVED_TAG_PREFIX}renewal-token`;
+
+/**
+ * How many tags the library may add to a session (client token, handle, renewal token): the user's
+ * budget is the service's limit less these.
+ */
+export const LIBRARY_TAG_COUNT = 3;
 
 /** The most tags EMR Serverless accepts on a session (TagResource and StartSession). */
 export const SERVICE_TAGS_MAX = 200;

@@ -3,6 +3,8 @@ import {
   CLIENT_TOKEN_TAG,
   IMMUTABLE_PROPERTIES,
   ImmutableProperty,
+  RENEWAL_TOKEN_TAG,
+  RenewalMode,
   RuntimeConfigurationProperty,
   SessionResourceProperties,
   START_TIMEOUT_DEFAULT_SECONDS,
@@ -20,7 +22,11 @@ export interface SessionSpec {
   readonly runtimeConfiguration?: RuntimeConfigurationProperty[];
   readonly tags: Record<string, string>;
   readonly startTimeoutSeconds: number;
+  /** How and under which token the session is renewed on purpose; absent when it never is. */
+  readonly renewal?: { readonly mode: RenewalMode; readonly token: string };
 }
+
+const RENEWAL_MODES: readonly string[] = ['IF_ENDED', 'ALWAYS'] satisfies RenewalMode[];
 
 export function parseProperties(properties: SessionResourceProperties): SessionSpec {
   if (!properties.ApplicationId || !properties.ExecutionRoleArn) {
@@ -34,7 +40,15 @@ export function parseProperties(properties: SessionResourceProperties): SessionS
     runtimeConfiguration: properties.RuntimeConfiguration,
     tags: properties.Tags ?? {},
     startTimeoutSeconds: parseWholeNumber('StartTimeoutSeconds', properties.StartTimeoutSeconds) ?? START_TIMEOUT_DEFAULT_SECONDS,
+    ...(properties.RenewalMode !== undefined && { renewal: parseRenewal(properties.RenewalMode, properties.RenewalToken) }),
   };
+}
+
+function parseRenewal(mode: string, token: string | undefined): SessionSpec['renewal'] {
+  if (!RENEWAL_MODES.includes(mode) || !token) {
+    throw new Error(`RenewalMode must be one of ${RENEWAL_MODES.join(', ')} with a RenewalToken, got '${mode}' and '${token ?? ''}'`);
+  }
+  return { mode: mode as RenewalMode, token };
 }
 
 /**
@@ -54,7 +68,11 @@ export function buildStartSessionInput(spec: SessionSpec, clientToken: string): 
     ...(spec.runtimeConfiguration?.length && {
       configurationOverrides: { runtimeConfiguration: spec.runtimeConfiguration.map(toSdkConfiguration) },
     }),
-    tags: { ...sortedRecord(spec.tags), [CLIENT_TOKEN_TAG]: clientToken },
+    tags: {
+      ...sortedRecord(spec.tags),
+      ...(spec.renewal && { [RENEWAL_TOKEN_TAG]: spec.renewal.token }),
+      [CLIENT_TOKEN_TAG]: clientToken,
+    },
   };
 }
 
@@ -94,10 +112,20 @@ export function changedImmutableProperties(oldSpec: SessionSpec, newSpec: Sessio
  * failed: the properties the session has always run with.
  */
 export function runsWith(session: Session, spec: SessionSpec): boolean {
-  return IMMUTABLE_PROPERTIES.every((key) => {
-    const { fromSpec, fromSession } = IMMUTABLE_READERS[key];
-    return canonicalJson(fromSpec(spec)) === canonicalJson(fromSession(session));
-  });
+  return (
+    IMMUTABLE_PROPERTIES.every((key) => {
+      const { fromSpec, fromSession } = IMMUTABLE_READERS[key];
+      return canonicalJson(fromSpec(spec)) === canonicalJson(fromSession(session));
+    }) && startedUnderRenewalToken(session, spec)
+  );
+}
+
+/**
+ * Whether a session already is the one an `ALWAYS` renewal asks for: started under its token. A
+ * session renewed only `IF_ENDED` may run under any earlier token: a live one is never replaced.
+ */
+export function startedUnderRenewalToken(session: Session, spec: SessionSpec): boolean {
+  return spec.renewal?.mode !== 'ALWAYS' || session.tags?.[RENEWAL_TOKEN_TAG] === spec.renewal.token;
 }
 
 /** What TagResource and UntagResource must do to turn the old tags into the new ones. */

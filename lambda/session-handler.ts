@@ -4,6 +4,7 @@ import { deriveClientToken } from './client-token';
 import {
   ATTR_APPLICATION_ID,
   ATTR_ARN,
+  ATTR_ENDPOINT,
   ATTR_SESSION_ID,
   SessionResourceProperties,
   SessionResponseData,
@@ -13,7 +14,14 @@ import {
 import { describeError, isRefusal, truncate } from './errors';
 import { describeRequest, log } from './log';
 import { parsePhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
-import { buildStartSessionInput, changedImmutableProperties, parseProperties, runsWith, SessionSpec } from './properties';
+import {
+  buildStartSessionInput,
+  changedImmutableProperties,
+  parseProperties,
+  runsWith,
+  SessionSpec,
+  startedUnderRenewalToken,
+} from './properties';
 import { ENDED_STATES, Sessions, UNAVAILABLE } from './sessions';
 
 /** The request as the Provider framework hands it over; isComplete's also carries what onEvent answered. */
@@ -141,8 +149,12 @@ export class SessionHandler {
     }
     const state = session.state!;
     if (READY_STATES.has(state)) {
-      log('session is ready', { sessionId: ref.sessionId, state });
-      return { IsComplete: true, Data: responseData(ref) };
+      const endpoint = await this.sessions.endpointOf(ref);
+      if (endpoint === UNAVAILABLE) {
+        return NOT_YET;
+      }
+      log('session is ready', { sessionId: ref.sessionId, state, endpoint });
+      return { IsComplete: true, Data: responseData(ref, endpoint) };
     }
     if (ENDED_STATES.has(state)) {
       log('session ended before it became ready', { sessionId: ref.sessionId, state });
@@ -196,6 +208,10 @@ export class SessionHandler {
     const session = await this.sessions.find(ref);
     if (!session || ENDED_STATES.has(session.state!)) {
       log('the session has ended: requesting a replacement session', { physicalId, state: session?.state, changed });
+      return this.requestSession();
+    }
+    if (!startedUnderRenewalToken(session, spec)) {
+      log('renewal asked for (ALWAYS, a new token): requesting a new session', { sessionId: ref.sessionId });
       return this.requestSession();
     }
     if (changed.length > 0 && !runsWith(session, spec)) {
@@ -304,9 +320,9 @@ function unknownRequestType(type: unknown): Error {
   return new Error(`unknown RequestType '${String(type)}': expected Create, Update or Delete`);
 }
 
-/** The attributes, every key present, a few hundred bytes at most whatever the input. */
-function responseData(ref: SessionRef): SessionResponseData {
-  return { [ATTR_SESSION_ID]: ref.sessionId, [ATTR_ARN]: ref.arn, [ATTR_APPLICATION_ID]: ref.applicationId };
+/** The attributes, every key present, a few hundred bytes at most whatever the input (the endpoint is at most 256). */
+function responseData(ref: SessionRef, endpoint: string): SessionResponseData {
+  return { [ATTR_SESSION_ID]: ref.sessionId, [ATTR_ARN]: ref.arn, [ATTR_APPLICATION_ID]: ref.applicationId, [ATTR_ENDPOINT]: endpoint };
 }
 
 function stateDetails(session: Session): string {

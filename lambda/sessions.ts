@@ -1,6 +1,7 @@
 import {
   EMRServerlessClient,
   GetSessionCommand,
+  GetSessionEndpointCommand,
   ListSessionsCommand,
   Session,
   SessionState,
@@ -86,6 +87,26 @@ export class Sessions {
         throw error;
       }
       log('GetSession failed for now: asking again at the next poll', { sessionId: ref.sessionId, error: describeError(error) });
+      return UNAVAILABLE;
+    }
+  }
+
+  /**
+   * The session's Spark Connect endpoint URL. GetSessionEndpoint also answers with an auth token, a
+   * credential that acts with the execution role's permissions: it is dropped here, never logged,
+   * returned or stored. A failure that passes means "ask again at the next poll", as in `poll`.
+   */
+  public async endpointOf(ref: SessionRef): Promise<string | typeof UNAVAILABLE> {
+    try {
+      const { endpoint } = await this.client.send(
+        new GetSessionEndpointCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }),
+      );
+      return endpoint ?? '';
+    } catch (error) {
+      if (!isTransient(error)) {
+        throw error;
+      }
+      log('GetSessionEndpoint failed for now: asking again at the next poll', { sessionId: ref.sessionId, error: describeError(error) });
       return UNAVAILABLE;
     }
   }

@@ -67,7 +67,13 @@ export class SessionProvider extends Construct {
   });
   private readonly sessionStatement = new iam.PolicyStatement({
     sid: 'ManageSessions',
-    actions: ['emr-serverless:GetSession', 'emr-serverless:TerminateSession', 'emr-serverless:TagResource', 'emr-serverless:UntagResource'],
+    actions: [
+      'emr-serverless:GetSession',
+      'emr-serverless:GetSessionEndpoint',
+      'emr-serverless:TerminateSession',
+      'emr-serverless:TagResource',
+      'emr-serverless:UntagResource',
+    ],
   });
   private readonly passRoleStatement = new iam.PolicyStatement({
     sid: 'PassExecutionRoles',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   Annotations,
   ArnFormat,
@@ -8,6 +9,7 @@ import {
   IResource,
   ITaggable,
   Lazy,
+  ReferenceStrength,
   RemovalPolicy,
   Resource,
   Stack,
@@ -19,11 +21,15 @@ import { CfnApplication, IApplicationRef } from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
   ATTR_APPLICATION_ID,
   ATTR_ARN,
+  ATTR_ENDPOINT,
   ATTR_SESSION_ID,
   ATTRIBUTES_REVISION,
+  HANDLE_TAG,
+  RenewalMode,
   RESOURCE_TYPE,
   RuntimeConfigurationProperty,
   SessionResourceProperties,
@@ -33,6 +39,7 @@ import {
 } from '../lambda/contract';
 import { validateRenderedSize } from './framework-limits';
 import { SessionProvider } from './session-provider';
+import { SessionRenewal } from './session-renewal';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
 
 /**
@@ -141,6 +148,42 @@ export interface SessionProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Whether a deploy renews the session on purpose: `SessionRenewal.ifEnded(token)` starts a new
+   * session when the token changed and the old one has ended (and keeps a live one);
+   * `SessionRenewal.always(token)` starts a new one whenever the token changed.
+   *
+   * The token must be a valid tag value (0 to 256 characters of `[A-Za-z0-9 /_.:=+@-]`): the session
+   * carries it in the tag `cdk-emr-serverless-session:renewal-token`.
+   *
+   * @default SessionRenewal.never()
+   */
+  readonly renewal?: SessionRenewal;
+
+  /**
+   * The name of an SSM String parameter that this stack creates and keeps holding the session's
+   * current ARN: updated in place whenever the session is replaced or renewed, so that code that runs
+   * later can read the current session (`Session.fromParameterName`). Names follow SSM's rules.
+   *
+   * @default - no parameter
+   */
+  readonly parameterName?: string;
+}
+
+/**
+ * Options for `grantConnect`.
+ */
+export interface ConnectGrantOptions {
+  /**
+   * Grant on every session that replaces or renews this one, not only on the current session: the
+   * grant is on the application's sessions, with the condition that they carry this session's
+   * handle tag (`aws:ResourceTag/cdk-emr-serverless-session:handle`), so it needs no session id and
+   * survives replacement. Only for sessions defined in this app.
+   *
+   * @default false
+   */
+  readonly acrossReplacements?: boolean;
 }
 
 /**
@@ -189,24 +232,66 @@ export interface ISession extends IResource {
   grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
 
   /**
+   * The SSM parameter that holds the session's current ARN, when there is one: created by
+   * `parameterName`, or the one `Session.fromParameterName` imported. Grant reading it to code that
+   * looks the session up at run time (`session.parameter?.grantRead(role)`).
+   */
+  readonly parameter?: ssm.IStringParameter;
+
+  /**
    * Grants what a Spark Connect client needs to reach this session: `GetSession`,
    * `GetSessionEndpoint` (the endpoint URL and its authentication token) and
-   * `GetResourceDashboard` (the Spark UI).
+   * `GetResourceDashboard` (the Spark UI). Never `TagResource` or `UntagResource`.
+   *
+   * The token that GetSessionEndpoint returns acts with the execution role's permissions: whoever
+   * may call it may do what the role may do, through Spark.
    */
-  grantConnect(grantee: iam.IGrantable): iam.Grant;
+  grantConnect(grantee: iam.IGrantable, options?: ConnectGrantOptions): iam.Grant;
 }
+
+/** What a Spark Connect client may call on a session: nothing that changes it, and never its tags. */
+const CONNECT_ACTIONS = ['emr-serverless:GetSession', 'emr-serverless:GetSessionEndpoint', 'emr-serverless:GetResourceDashboard'];
+
+/** The most characters a tag value may have, and so the handle. */
+const TAG_VALUE_MAX_LENGTH = 256;
 
 abstract class SessionBase extends Resource implements ISession {
   public abstract readonly sessionId: string;
   public abstract readonly sessionArn: string;
   public abstract readonly applicationId: string;
+  public abstract readonly parameter?: ssm.IStringParameter;
 
   public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.sessionArn] });
   }
 
-  public grantConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, 'emr-serverless:GetSession', 'emr-serverless:GetSessionEndpoint', 'emr-serverless:GetResourceDashboard');
+  public grantConnect(grantee: iam.IGrantable, options: ConnectGrantOptions = {}): iam.Grant {
+    if (!options.acrossReplacements) {
+      return this.grant(grantee, ...CONNECT_ACTIONS);
+    }
+    const scope = this._handleScope();
+    if (!scope) {
+      throw new Error(
+        `grantConnect with acrossReplacements needs a Session defined in this app (${this.node.path} is imported): ` +
+          'only it knows the handle tag its replacements carry',
+      );
+    }
+    const { applicationArn, handle } = scope;
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: CONNECT_ACTIONS,
+      resourceArns: [`${applicationArn}/sessions/*`],
+      conditions: { StringEquals: { [`aws:ResourceTag/${HANDLE_TAG}`]: handle } },
+    });
+  }
+
+  /**
+   * The application and the handle tag value every session in this place carries; only a session
+   * defined in the app knows them.
+   * @internal
+   */
+  protected _handleScope(): { applicationArn: string; handle: string } | undefined {
+    return undefined;
   }
 }
 
@@ -248,6 +333,18 @@ export class Session extends SessionBase implements ITaggable {
   }
 
   /**
+   * Imports the session whose ARN an SSM parameter holds (see `parameterName`): the ARN is read when
+   * this stack deploys, with CloudFormation's SSM parameter resolution, so a deploy picks up the
+   * current session. The parameter itself is the `parameter` attribute, to grant reading at run time.
+   */
+  public static fromParameterName(scope: Construct, id: string, parameterName: string): ISession {
+    const sessionArn = ssm.StringParameter.valueForStringParameter(scope, parameterName);
+    const imported = Session.fromSessionArn(scope, id, sessionArn) as ImportedSession;
+    imported.parameter = ssm.StringParameter.fromStringParameterName(imported, 'Parameter', parameterName);
+    return imported;
+  }
+
+  /**
    * Imports a session by its application id and session id, in this stack's account and region.
    */
   public static fromSessionAttributes(scope: Construct, id: string, attrs: SessionAttributes): ISession {
@@ -270,6 +367,23 @@ export class Session extends SessionBase implements ITaggable {
   public readonly tags: TagManager;
 
   /**
+   * The session's Spark Connect endpoint URL (`Fn::GetAtt Endpoint`), read with GetSessionEndpoint
+   * once the session is usable. The URL only: a client asks GetSessionEndpoint for the one-hour
+   * auth token itself (`grantConnect`). A replaced or renewed session has a new URL.
+   *
+   * @attribute
+   */
+  public readonly sessionEndpoint: string;
+
+  /**
+   * The value of the session's `cdk-emr-serverless-session:handle` tag: `<stack name>/<logical id>`,
+   * the same for every session that replaces or renews this one.
+   */
+  public readonly handle: string;
+
+  public readonly parameter?: ssm.IStringParameter;
+
+  /**
    * The log group the session handler writes to, shared by every session in the stack and named
    * `/cdk-emr-serverless-session/<stack name>`: one JSON line per decision the handler takes. The
    * `Logs: /aws/lambda/...` line of a failure reason is the Provider framework's, and names a group
@@ -278,6 +392,7 @@ export class Session extends SessionBase implements ITaggable {
   public readonly handlerLogGroup: logs.ILogGroup;
 
   private readonly resource: CustomResource;
+  private readonly applicationArn: string;
 
   constructor(scope: Construct, id: string, props: SessionProps) {
     super(scope, id);
@@ -288,6 +403,7 @@ export class Session extends SessionBase implements ITaggable {
     }
     sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
     this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
+    this.applicationArn = applicationRef.applicationArn;
 
     const provider = SessionProvider.getOrCreate(this);
     provider.grantSessionLifecycle(this, applicationRef.applicationArn, props.executionRole.roleArn);
@@ -304,9 +420,10 @@ export class Session extends SessionBase implements ITaggable {
       ...(props.sessionName !== undefined && { Name: props.sessionName }),
       ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
       ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
-      Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as Record<string, string>,
+      Tags: Lazy.any({ produce: () => ({ ...this.userTags(), [HANDLE_TAG]: this.handle }) }) as unknown as Record<string, string>,
       ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSeconds }),
       AttributesRevision: ATTRIBUTES_REVISION,
+      ...(props.renewal?.mode && { RenewalMode: props.renewal.mode as RenewalMode, RenewalToken: props.renewal.token }),
     };
     this.node.addValidation({ validate: () => this.validateAtSynth(props.application, properties) });
     const resource = (this.resource = new CustomResource(this, 'Resource', {
@@ -321,9 +438,42 @@ export class Session extends SessionBase implements ITaggable {
     // before Spark starts with the role; CloudFormation only orders the session after the role itself.
     provider.orderSessionsAfter(props.executionRole);
 
+    // A session is replaced by nature, and CloudFormation refuses to change an export another stack
+    // imports: other stacks read its attributes with Fn::GetStackOutput unless told otherwise.
+    this.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+
     this.sessionId = resource.getAttString(ATTR_SESSION_ID);
     this.sessionArn = resource.getAttString(ATTR_ARN);
     this.applicationId = resource.getAttString(ATTR_APPLICATION_ID);
+    this.sessionEndpoint = resource.getAttString(ATTR_ENDPOINT);
+    this.handle = Lazy.string({ produce: () => handleOf(Stack.of(this), resource.node.defaultChild as CfnResource) });
+    if (props.parameterName !== undefined) {
+      this.parameter = new ssm.StringParameter(this, 'Parameter', {
+        parameterName: props.parameterName,
+        stringValue: this.sessionArn,
+        description: `The current ARN of the EMR Serverless session ${this.node.path}`,
+      });
+    }
+  }
+
+  /**
+   * Sets how other stacks reference this session's attributes. The default is
+   * `ReferenceStrength.WEAK` (`Fn::GetStackOutput`), whatever the app's default: a session is replaced
+   * by nature, and a strong reference (an export another stack imports) would block its replacement.
+   * A weak consumer sees a new session when it is deployed again.
+   */
+  public applyCrossStackReferenceStrength(strength: ReferenceStrength): void {
+    (this.resource.node.defaultChild as CfnResource).applyCrossStackReferenceStrength(strength);
+  }
+
+  /** @internal */
+  protected _handleScope(): { applicationArn: string; handle: string } {
+    return { applicationArn: this.applicationArn, handle: this.handle };
+  }
+
+  /** The stack's tags, then the session's own (`tags` and `Tags.of`), which win on the same key. */
+  private userTags(): Record<string, string> {
+    return { ...Stack.of(this).tags.tagValues(), ...this.tags.tagValues() };
   }
 
   /**
@@ -346,8 +496,8 @@ export class Session extends SessionBase implements ITaggable {
   }
 
   private validateAtSynth(application: IApplicationRef, properties: SessionResourceProperties): string[] {
-    // Tags added by Tags.of(...) arrive after the constructor: check the final set.
-    const errors = [...validateTags(this.tags.tagValues()), ...validateRenderedSize(Stack.of(this).resolve(properties))];
+    // Tags added by Tags.of(...) or to the stack arrive after the constructor: check the final set.
+    const errors = [...validateTags(this.userTags()), ...validateRenderedSize(Stack.of(this).resolve(properties))];
     if (CfnApplication.isCfnApplication(application)) {
       const findings = checkApplication(application);
       findings.warnings.forEach((warning) =>
@@ -363,6 +513,7 @@ class ImportedSession extends SessionBase {
   public readonly sessionArn: string;
   public readonly applicationId: string;
   public readonly sessionId: string;
+  public parameter?: ssm.IStringParameter;
 
   constructor(scope: Construct, id: string, attrs: SessionAttributes & { readonly sessionArn: string }) {
     super(scope, id);
@@ -370,6 +521,19 @@ class ImportedSession extends SessionBase {
     this.applicationId = attrs.applicationId;
     this.sessionId = attrs.sessionId;
   }
+}
+
+/**
+ * `<stack name>/<logical id>`: stable across replacements, unique in an account and region, and of
+ * tag-value characters only. A longer one keeps its start and ends in a hash of the whole.
+ */
+function handleOf(stack: Stack, resource: CfnResource): string {
+  const handle = `${stack.stackName}/${stack.resolve(resource.logicalId)}`;
+  if (handle.length <= TAG_VALUE_MAX_LENGTH) {
+    return handle;
+  }
+  const hash = createHash('sha256').update(handle).digest('hex').slice(0, 16);
+  return `${handle.slice(0, TAG_VALUE_MAX_LENGTH - hash.length - 1)}-${hash}`;
 }
 
 function renderConfiguration(configuration: RuntimeConfiguration): RuntimeConfigurationProperty {

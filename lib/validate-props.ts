@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { CfnApplication } from 'aws-cdk-lib/aws-emrserverless';
 import {
-  HANDLER_TAG_COUNT,
+  LIBRARY_TAG_COUNT,
   RESERVED_TAG_PREFIX,
   SERVICE_TAGS_MAX,
   START_TIMEOUT_MAX_SECONDS,
@@ -22,7 +22,7 @@ const CONFIGURATION_ITEMS_MAX = 100;
 const CONFIGURATION_STRING_MAX_LENGTH = 1024;
 
 /** The service's tag limit, less the tags the handler adds to every session. */
-export const USER_TAGS_MAX = SERVICE_TAGS_MAX - HANDLER_TAG_COUNT;
+export const USER_TAGS_MAX = SERVICE_TAGS_MAX - LIBRARY_TAG_COUNT;
 /** Tag keys the user may not set: AWS's own prefix, and the one the handler's tags use. */
 const RESERVED_TAG_PREFIXES = ['aws:', RESERVED_TAG_PREFIX];
 /** Sessions end after 24 hours whatever their idle timeout (the service's default hard limit). */
@@ -41,7 +41,18 @@ export function validateSessionProps(props: SessionProps): string[] {
     ...validateStartTimeout(props.startTimeout),
     ...validateRuntimeConfiguration(props.runtimeConfiguration, 'runtimeConfiguration'),
     ...validateTags(props.tags ?? {}),
+    ...validateRenewalToken(props.renewal?.token),
   ];
+}
+
+function validateRenewalToken(token: string | undefined): string[] {
+  if (token === undefined || Token.isUnresolved(token)) {
+    return [];
+  }
+  if (token.length === 0 || !TAG_VALUE.test(token)) {
+    return [`renewal token must be 1 to 256 characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got '${token}'`];
+  }
+  return [];
 }
 
 function validateApplicationId(applicationId: string): string[] {
@@ -180,7 +191,7 @@ export function validateTags(tags: { [key: string]: string }): string[] {
   const errors: string[] = [];
   if (entries.length > USER_TAGS_MAX) {
     errors.push(
-      `tags must have at most ${USER_TAGS_MAX} entries (the service allows ${SERVICE_TAGS_MAX} and this library adds ${HANDLER_TAG_COUNT}), got ${entries.length}`,
+      `tags must have at most ${USER_TAGS_MAX} entries (the service allows ${SERVICE_TAGS_MAX} and this library adds up to ${LIBRARY_TAG_COUNT}), got ${entries.length}`,
     );
   }
   for (const [key, value] of entries) {

@@ -40,17 +40,30 @@ beforeAll(() => {
 
 test('the assembly exports the session, its props, attributes and imports, with docs', () => {
   expect(Object.keys(assembly.types).sort()).toEqual(
-    ['ISession', 'RuntimeConfiguration', 'Session', 'SessionAttributes', 'SessionProps'].map((name) => `${PACKAGE}.${name}`),
+    ['ConnectGrantOptions', 'ISession', 'RuntimeConfiguration', 'Session', 'SessionAttributes', 'SessionProps', 'SessionRenewal'].map(
+      (name) => `${PACKAGE}.${name}`,
+    ),
   );
   const session = assembly.types[`${PACKAGE}.Session`];
   expect(session.docs.summary).toMatch(/EMR Serverless interactive session/);
   expect(session.docs.example).toContain('new Session(this');
   const methods = session.methods.map((m: any) => m.name);
   expect(methods).toEqual(
-    expect.arrayContaining(['fromSessionArn', 'fromSessionAttributes', 'grant', 'grantConnect', 'applyRemovalPolicy']),
+    expect.arrayContaining([
+      'fromSessionArn',
+      'fromSessionAttributes',
+      'fromParameterName',
+      'grant',
+      'grantConnect',
+      'applyRemovalPolicy',
+      'applyCrossStackReferenceStrength',
+    ]),
   );
   const attributes = assembly.types[`${PACKAGE}.ISession`].properties.map((p: any) => p.name);
-  expect(attributes).toEqual(expect.arrayContaining(['sessionId', 'sessionArn', 'applicationId']));
+  expect(attributes).toEqual(expect.arrayContaining(['sessionId', 'sessionArn', 'applicationId', 'parameter']));
+  const sessionAttributes = session.properties.map((p: any) => p.name);
+  expect(sessionAttributes).toEqual(expect.arrayContaining(['sessionEndpoint', 'handle', 'handlerLogGroup', 'tags']));
+  expect(Object.keys(assembly.types[`${PACKAGE}.SessionRenewal`].methods ?? []).length).toBe(3);
 });
 
 test('every prop has a description, and every optional prop its default', () => {

@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as contract from '../lambda/contract';
-import { Session } from '../lib';
+import { Session, SessionRenewal } from '../lib';
 
 function stackWithEverySessionProp(): Stack {
   const app = new App();
@@ -26,6 +26,8 @@ function stackWithEverySessionProp(): Stack {
     startTimeout: Duration.minutes(10),
     runtimeConfiguration: [{ classification: 'c', properties: { k: 'v' }, configurations: [{ classification: 'd' }] }],
     tags: { team: 't' },
+    renewal: SessionRenewal.always('run-1'),
+    parameterName: '/sessions/contract',
   });
   return stack;
 }
@@ -41,12 +43,16 @@ test('the deployed contract is unchanged', () => {
     runtimeConfigurationKeys: Object.keys(resource.Properties.RuntimeConfiguration[0]).sort(),
     immutableProperties: contract.IMMUTABLE_PROPERTIES,
     attributesRevision: contract.ATTRIBUTES_REVISION,
-    dataKeys: [contract.ATTR_SESSION_ID, contract.ATTR_ARN, contract.ATTR_APPLICATION_ID],
+    dataKeys: [contract.ATTR_SESSION_ID, contract.ATTR_ARN, contract.ATTR_APPLICATION_ID, contract.ATTR_ENDPOINT],
     tagKeys: {
       reservedPrefix: contract.RESERVED_TAG_PREFIX,
       clientToken: contract.CLIENT_TOKEN_TAG,
-      handlerTagCount: contract.HANDLER_TAG_COUNT,
+      handle: contract.HANDLE_TAG,
+      renewalToken: contract.RENEWAL_TOKEN_TAG,
+      libraryTagCount: contract.LIBRARY_TAG_COUNT,
     },
+    renderedTagKeys: Object.keys(resource.Properties.Tags).sort(),
+    renewalModes: [resource.Properties.RenewalMode],
     physicalIds: { requestedPrefix: contract.REQUESTED_SESSION_PREFIX },
     onEventToIsCompleteFields: [contract.TERMINATION_REQUESTED_AT],
     providerId: contract.PROVIDER_ID,

@@ -1,4 +1,4 @@
-import { App, CfnOutput, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, CfnResource, Duration, ReferenceStrength, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -82,8 +82,10 @@ describe('resource', () => {
       Name: Match.absent(),
       IdleTimeoutMinutes: Match.absent(),
       RuntimeConfiguration: Match.absent(),
-      Tags: Match.absent(),
+      Tags: { 'cdk-emr-serverless-session:handle': 'SessionStack/Session88DA29BA' },
       StartTimeoutSeconds: Match.absent(),
+      RenewalMode: Match.absent(),
+      RenewalToken: Match.absent(),
     });
     // Delete is CloudFormation's default for a custom resource; the template does not repeat it.
     template.hasResource(RESOURCE_TYPE, { DeletionPolicy: Match.absent(), UpdateReplacePolicy: Match.absent() });
@@ -283,6 +285,7 @@ describe('permissions', () => {
         Effect: 'Allow',
         Action: [
           'emr-serverless:GetSession',
+          'emr-serverless:GetSessionEndpoint',
           'emr-serverless:TerminateSession',
           'emr-serverless:TagResource',
           'emr-serverless:UntagResource',
@@ -370,8 +373,9 @@ describe('permissions', () => {
 });
 
 describe('cross-stack and imports', () => {
-  test('another stack that uses sessionArn gets an Fn::ImportValue', () => {
+  test('another stack that uses sessionArn with a STRONG reference gets an Fn::ImportValue', () => {
     const s = session();
+    s.applyCrossStackReferenceStrength(ReferenceStrength.STRONG);
     const consumer = new Stack(app, 'Consumer', { env: ENV });
     const notebook = new iam.Role(consumer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() });
     s.grantConnect(notebook);
@@ -501,9 +505,9 @@ describe('validation', () => {
     ],
     ['a start timeout over 45 minutes', { startTimeout: Duration.minutes(46) }, /startTimeout must be .* got 46 minutes/],
     [
-      '200 tags, one more than the 199 a user may set',
-      { tags: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'])) },
-      /tags must have at most 199 entries .* got 200/,
+      '198 tags, one more than the 197 a user may set',
+      { tags: Object.fromEntries(Array.from({ length: 198 }, (_, i) => [`k${i}`, 'v'])) },
+      /tags must have at most 197 entries .* got 198/,
     ],
     [
       'a tag key with a bad character',
@@ -579,7 +583,7 @@ describe('validation', () => {
         sessionName: 'n'.repeat(256),
         idleTimeout: Duration.minutes(1_000_000),
         startTimeout: Duration.minutes(45),
-        tags: Object.fromEntries(Array.from({ length: 199 }, (_, i) => [`k${i}`, 'v'.repeat(256)])),
+        tags: Object.fromEntries(Array.from({ length: 197 }, (_, i) => [`k${i}`, 'v'.repeat(256)])),
       }),
     ).not.toThrow();
     expect(() => session({ idleTimeout: Duration.minutes(0), startTimeout: Duration.minutes(1) }, 'Zero')).not.toThrow();

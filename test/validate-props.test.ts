@@ -45,7 +45,7 @@ describe('the boundary cases of the API reference', () => {
   test('the library differs from the service only where a case says why', () => {
     const differing = BOUNDARY_CASES.filter((c) => libraryAccepts(c) !== c.serviceAccepts).map((c) => `${c.name}: ${c.library?.why}`);
     expect(differing).toEqual([
-      '200 tags: the handler adds 1 tag of its own to every session',
+      '200 tags: the library adds up to 3 tags of its own to every session',
       "a tag key starting with 'aws:': AWS reserves the 'aws:' prefix for its own tags; the pattern alone does not say so",
       "a tag key starting with 'cdk-emr-serverless-session:': the prefix is the handler’s: a user tag there would overwrite or forge the client-token tag",
     ]);

@@ -88,6 +88,24 @@ export class CloudFormationDriver {
       .map(([id]) => id);
   }
 
+  /** The logical ids of the template's resources of a type, in template order. */
+  public logicalIdsOf(type: string): string[] {
+    return Object.entries(this.template.Resources)
+      .filter(([, resource]) => resource.Type === type)
+      .map(([id]) => id);
+  }
+
+  /**
+   * A property of any template resource as CloudFormation would resolve it now: `Fn::GetAtt` of a
+   * session reads its current attributes, so a resource that references a session follows it.
+   */
+  public currentProperty(logicalId: string, property: string): unknown {
+    return resolveIntrinsics(this.template.Resources[logicalId].Properties?.[property], (id, attribute) => {
+      const session = this.deployed.get(id);
+      return session && attribute ? session.data[attribute] : this.options.resolveReference(id, attribute);
+    });
+  }
+
   /** The template's properties of a session, resolved and stringified as CloudFormation sends them. */
   public templateProperties(logicalId: string): Record<string, unknown> {
     return stringify(resolveIntrinsics(this.template.Resources[logicalId].Properties, this.options.resolveReference)) as Record<

@@ -7,6 +7,7 @@ import {
   EMRServerlessClient,
   GetApplicationCommand,
   GetSessionCommand,
+  GetSessionEndpointCommand,
   ListSessionsCommand,
   ListTagsForResourceCommand,
   ResourceNotFoundException,
@@ -156,4 +157,16 @@ test('drop-after-commit starts the session and loses the answer', async () => {
   emulator.injectFaults('StartSession', 'drop-after-commit');
   await expect(start()).rejects.toThrow();
   expect(emulator.sessionIds()).toHaveLength(1);
+});
+
+test('GetSessionEndpoint answers a ready session with its URL and a one-hour token, and refuses one still starting', async () => {
+  const { sessionId } = await start();
+  await expect(client.send(new GetSessionEndpointCommand({ applicationId: '00fapp', sessionId }))).rejects.toBeInstanceOf(
+    ValidationException,
+  );
+  clock += 60_000;
+  const answer = await client.send(new GetSessionEndpointCommand({ applicationId: '00fapp', sessionId }));
+  expect(answer.endpoint).toMatch(/^https:\/\/\S+$/);
+  expect(answer.authToken).toBe(emulator.authTokensIssued[0]);
+  expect(answer.authTokenExpiresAt).toEqual(new Date(clock + 3_600_000));
 });

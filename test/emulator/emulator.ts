@@ -15,6 +15,7 @@ import { ID, StartSessionBody, validateStartSession, validateTagMap } from './va
 export type Operation =
   | 'StartSession'
   | 'GetSession'
+  | 'GetSessionEndpoint'
   | 'ListSessions'
   | 'TerminateSession'
   | 'TagResource'
@@ -98,6 +99,8 @@ const SUMMARY_FIELDS = [
 export class EmrServerlessEmulator {
   /** Every request, in order, with the status it was answered with. */
   public readonly requests: RecordedRequest[] = [];
+  /** Every auth token GetSessionEndpoint handed out: a test can prove none of them was kept anywhere. */
+  public readonly authTokensIssued: string[] = [];
   private readonly applications = new Map<string, Application>();
   private readonly sessions = new Map<string, EmulatedSession>();
   private readonly faults = new Map<Operation, Array<Fault | undefined>>();
@@ -133,6 +136,7 @@ export class EmrServerlessEmulator {
   /** Forgets all sessions, applications, faults and requests. */
   public reset(): void {
     this.requests.length = 0;
+    this.authTokensIssued.length = 0;
     this.applications.clear();
     this.sessions.clear();
     this.faults.clear();
@@ -251,6 +255,7 @@ export class EmrServerlessEmulator {
       ['POST', /^\/applications\/([^/]+)\/sessions$/, 'StartSession'],
       ['GET', /^\/applications\/([^/]+)\/sessions$/, 'ListSessions'],
       ['GET', /^\/applications\/([^/]+)\/sessions\/([^/]+)$/, 'GetSession'],
+      ['GET', /^\/applications\/([^/]+)\/sessions\/([^/]+)\/endpoint$/, 'GetSessionEndpoint'],
       ['DELETE', /^\/applications\/([^/]+)\/sessions\/([^/]+)$/, 'TerminateSession'],
       ['GET', /^\/applications\/([^/]+)$/, 'GetApplication'],
       ['POST', /^\/tags\/(.+)$/, 'TagResource'],
@@ -273,6 +278,8 @@ export class EmrServerlessEmulator {
         return this.startSession(first, body ?? {});
       case 'GetSession':
         return this.withSession(first, second, (s) => [200, { session: this.describe(s) }]);
+      case 'GetSessionEndpoint':
+        return this.withSession(first, second, (s) => this.sessionEndpoint(s));
       case 'ListSessions':
         return this.listSessions(first, url.searchParams);
       case 'TerminateSession':
@@ -367,6 +374,29 @@ export class EmrServerlessEmulator {
       session.forced = { state: 'TERMINATING', at: this.now(), details: 'Session is terminating' };
     }
     return [200, { applicationId: session.applicationId, sessionId: session.sessionId }];
+  }
+
+  /**
+   * GetSessionEndpoint: the URL and a fresh one-hour auth token, for a session a client can reach.
+   * The host is the emulator's own: the real host format is undocumented, and must be read, never built.
+   */
+  private sessionEndpoint(session: EmulatedSession): [number, unknown] {
+    const state = this.describe(session).state;
+    if (!['STARTED', 'IDLE', 'BUSY'].includes(state)) {
+      return [400, errorBody('ValidationException', `Session ${session.sessionId} is ${state}: its endpoint is not available`)];
+    }
+    const authToken = `emulator-auth-token-${createHash('sha256').update(`${session.sessionId}:${this.authTokensIssued.length}`).digest('hex')}`;
+    this.authTokensIssued.push(authToken);
+    return [
+      200,
+      {
+        applicationId: session.applicationId,
+        sessionId: session.sessionId,
+        endpoint: `https://${session.sessionId}.sessions.emr-serverless-emulator.local`,
+        authToken,
+        authTokenExpiresAt: (this.now() + 3_600_000) / 1000,
+      },
+    ];
   }
 
   /** The session as GetSession returns it, its state derived from the clock. */

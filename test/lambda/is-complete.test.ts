@@ -2,6 +2,7 @@ import {
   EMRServerlessClient,
   EMRServerlessServiceException,
   GetSessionCommand,
+  GetSessionEndpointCommand,
   ListSessionsCommand,
   ResourceNotFoundException,
   StartSessionCommand,
@@ -30,6 +31,10 @@ import { NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
 const OTHER_SESSION_ID = '00fsession000002';
+const ENDPOINT = 'https://00fsession000001.example.emr-serverless.test';
+/** GetSessionEndpoint's auth token: a credential that must appear in no response and no log line. */
+const AUTH_TOKEN = 'SECRET-AUTH-TOKEN-0123456789';
+const READY_DATA = { SessionId: SESSION_ID, Arn: SESSION_ARN, ApplicationId: APPLICATION_ID, Endpoint: ENDPOINT };
 const sleeps: number[] = [];
 
 /** isComplete of the event, after onEvent answered with `onEventAnswer` (a physical id, or the whole answer). */
@@ -63,6 +68,13 @@ beforeEach(() => {
   emr.reset();
   sleeps.length = 0;
   emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
+  emr.on(GetSessionEndpointCommand).resolves({
+    applicationId: APPLICATION_ID,
+    sessionId: SESSION_ID,
+    endpoint: ENDPOINT,
+    authToken: AUTH_TOKEN,
+    authTokenExpiresAt: NOW,
+  });
   logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 afterEach(() => logSpy.mockRestore());
@@ -85,6 +97,16 @@ describe('isComplete: a requested session (create, and every replacement)', () =
         runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.memory': '4g' } }],
       },
       tags: { team: 'analytics', [CLIENT_TOKEN_TAG]: token },
+    });
+  });
+
+  test('a session renewed on purpose carries the token it was started under', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await isCreateComplete(properties({ RenewalMode: 'IF_ENDED', RenewalToken: 'run-42' }));
+    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input.tags).toEqual({
+      team: 'analytics',
+      'cdk-emr-serverless-session:renewal-token': 'run-42',
+      [CLIENT_TOKEN_TAG]: expect.any(String),
     });
   });
 
@@ -135,11 +157,7 @@ describe('isComplete: a requested session (create, and every replacement)', () =
     'a session %s is complete: its ARN becomes the physical id, with every attribute',
     async (state) => {
       emr.on(GetSessionCommand).resolves({ session: sessionIn(state) });
-      await expect(isCreateComplete()).resolves.toStrictEqual({
-        IsComplete: true,
-        PhysicalResourceId: SESSION_ARN,
-        Data: { SessionId: SESSION_ID, Arn: SESSION_ARN, ApplicationId: APPLICATION_ID },
-      });
+      await expect(isCreateComplete()).resolves.toStrictEqual({ IsComplete: true, PhysicalResourceId: SESSION_ARN, Data: READY_DATA });
       expect(emr).toHaveReceivedCommandWith(GetSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
     },
   );
@@ -274,11 +292,45 @@ describe('isComplete: a requested session (create, and every replacement)', () =
   });
 });
 
+describe('the endpoint', () => {
+  test('is read once the session is ready; its auth token is in no answer and no log line', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    const answer = await isCreateComplete();
+
+    expect(answer).toMatchObject({ Data: { Endpoint: ENDPOINT } });
+    expect(emr).toHaveReceivedCommandWith(GetSessionEndpointCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+    expect(JSON.stringify(answer)).not.toContain(AUTH_TOKEN);
+    const logged = logSpy.mock.calls.map((call) => call.join(' ')).join('\n');
+    expect(logged).toContain(ENDPOINT);
+    expect(logged).not.toContain(AUTH_TOKEN);
+  });
+
+  test('is not asked for while the session starts', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await isCreateComplete();
+    expect(emr).toHaveReceivedCommandTimes(GetSessionEndpointCommand, 0);
+  });
+
+  test('a GetSessionEndpoint that fails for now is asked again at the next poll', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    emr.on(GetSessionEndpointCommand).rejects(serviceError('ThrottlingException', 429, 'slow down'));
+    await expect(isCreateComplete()).resolves.toStrictEqual({ IsComplete: false });
+  });
+
+  test('a GetSessionEndpoint that is refused fails the request, and terminates the session it started', async () => {
+    const token = deriveClientToken(buildCreateEvent());
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr.on(GetSessionEndpointCommand).rejects(serviceError('AccessDeniedException', 403, 'not authorized'));
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE')] });
+    await expect(isCreateComplete()).rejects.toThrow(`not authorized. The session it started (${SESSION_ID}) has been terminated.`);
+  });
+});
+
 describe('isComplete: a kept session (update in place)', () => {
   test('completes with the attributes of the same session, under the same physical id', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
     const result = await isComplete(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
-    expect(result).toStrictEqual({ IsComplete: true, Data: { SessionId: SESSION_ID, Arn: SESSION_ARN, ApplicationId: APPLICATION_ID } });
+    expect(result).toStrictEqual({ IsComplete: true, Data: READY_DATA });
     expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
   });
 

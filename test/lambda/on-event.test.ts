@@ -210,6 +210,59 @@ describe('onEvent: update', () => {
   });
 });
 
+describe('onEvent: renewal', () => {
+  const live = sessionIn('IDLE', SESSION_ID, {
+    name: 'analytics',
+    idleTimeoutMinutes: 30,
+    configurationOverrides: { runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.memory': '4g' } }] },
+  });
+  const renewal = (mode: string, token: string) => properties({ RenewalMode: mode as 'ALWAYS', RenewalToken: token });
+  const startedUnder = (token: string) => ({ ...live, tags: { 'cdk-emr-serverless-session:renewal-token': token } });
+
+  test('IF_ENDED with a new token keeps a live session: same physical id, nothing started', async () => {
+    emr.on(GetSessionCommand).resolves({ session: startedUnder('run-1') });
+    const response = await onEvent(buildUpdateEvent(renewal('IF_ENDED', 'run-2'), renewal('IF_ENDED', 'run-1')));
+    expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
+  });
+
+  test.each(['TERMINATED', 'FAILED', 'TERMINATING'])(
+    'IF_ENDED with a new token asks for a new session when the old one is %s',
+    async (state) => {
+      emr.on(GetSessionCommand).resolves({ session: { ...startedUnder('run-1'), state: state as 'IDLE' } });
+      const event = buildUpdateEvent(renewal('IF_ENDED', 'run-2'), renewal('IF_ENDED', 'run-1'));
+      expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    },
+  );
+
+  test('ALWAYS with a new token asks for a new session, even when the old one is live', async () => {
+    emr.on(GetSessionCommand).resolves({ session: startedUnder('run-1') });
+    const event = buildUpdateEvent(renewal('ALWAYS', 'run-2'), renewal('ALWAYS', 'run-1'));
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+  });
+
+  test('ALWAYS: the rollback of a failed renewal keeps the session started under the old token', async () => {
+    emr.on(GetSessionCommand).resolves({ session: startedUnder('run-1') });
+    const rollback = buildUpdateEvent(renewal('ALWAYS', 'run-1'), renewal('ALWAYS', 'run-2'));
+    expect(await onEvent(rollback)).toEqual({ PhysicalResourceId: SESSION_ARN });
+  });
+
+  test('ALWAYS with the same token and a tag change keeps the session', async () => {
+    emr.on(GetSessionCommand).resolves({ session: startedUnder('run-1') });
+    const event = buildUpdateEvent({ ...renewal('ALWAYS', 'run-1'), Tags: { team: 'data' } }, renewal('ALWAYS', 'run-1'));
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: SESSION_ARN });
+    expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 1);
+  });
+
+  test('fails on an unknown mode, or a mode without a token', async () => {
+    await expect(onEvent(buildCreateEvent(renewal('SOMETIMES', 'run-1')))).rejects.toThrow(
+      "RenewalMode must be one of IF_ENDED, ALWAYS with a RenewalToken, got 'SOMETIMES' and 'run-1'",
+    );
+    await expect(onEvent(buildCreateEvent(properties({ RenewalMode: 'ALWAYS' })))).rejects.toThrow(
+      /with a RenewalToken, got 'ALWAYS' and ''/,
+    );
+  });
+});
+
 describe('onEvent: delete', () => {
   const asked = { TerminationRequestedAt: NOW.toISOString() };
 

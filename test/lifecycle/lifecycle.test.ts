@@ -7,8 +7,8 @@
  * session is one the stack does not own.
  */
 import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CLIENT_TOKEN_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/contract';
-import { Session } from '../../lib';
+import { CLIENT_TOKEN_TAG, HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/contract';
+import { Session, SessionProps, SessionRenewal } from '../../lib';
 import { ExampleStack } from '../../examples/app';
 import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../driver/cloudformation-driver';
 import { driverFor, synthesize, useEmulatorEndpoint } from '../driver/local-stack';
@@ -116,6 +116,7 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
     SessionId: sessionId,
     Arn: `arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fapplication/sessions/${sessionId}`,
     ApplicationId: '00fapplication',
+    Endpoint: `https://${sessionId}.sessions.emr-serverless-emulator.local`,
   });
   const body = emulator.requestOf(sessionId);
   expect(body).toMatchObject({
@@ -127,7 +128,12 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
         { classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } },
       ],
     },
-    tags: { team: 'analytics', project: 'cdk-emr-serverless-session-example', [CLIENT_TOKEN_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    tags: {
+      team: 'analytics',
+      project: 'cdk-emr-serverless-session-example',
+      [CLIENT_TOKEN_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/),
+      [HANDLE_TAG]: 'LifecycleStack/Session88DA29BA',
+    },
   });
   expect(typeof body.idleTimeoutMinutes).toBe('number');
   expect(emulator.liveSessions()).toEqual([sessionId]);
@@ -381,4 +387,100 @@ test('a StartSession the service refuses fails the create with its message, and 
   expect(driver.deployed.size).toBe(0);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
   expectNothingLeaked(driver);
+});
+
+describe('sessions over days', () => {
+  /** The example stack with one session configured by `props`, and a driver for it. */
+  function stackWith(props: Partial<SessionProps>): CloudFormationDriver {
+    const app = new App();
+    const stack = new ExampleStack(app, 'OverDaysStack', { sessionCount: 0 });
+    new Session(stack, 'Session', { application: stack.application, executionRole: stack.executionRole, ...props });
+    return driverFor(emulator, synthesize(app, stack), stack.stackName, { wait: advanceClock });
+  }
+
+  async function deployWithToken(driver: CloudFormationDriver, token: string) {
+    const [logicalId] = driver.sessionLogicalIds;
+    return driver.update(logicalId, { ...driver.templateProperties(logicalId), RenewalToken: token });
+  }
+
+  test('ifEnded: a new token keeps a live session (same physical id, no StartSession)', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.ifEnded('run-1') });
+    const [created] = await driver.createStack();
+    const startsBefore = emulator.callsOf('StartSession').length;
+
+    const renewed = await deployWithToken(driver, 'run-2');
+    expect(renewed).toMatchObject({ status: 'SUCCESS', physicalId: created.physicalId });
+    expect(emulator.callsOf('StartSession')).toHaveLength(startsBefore);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectNothingLeaked(driver);
+  });
+
+  test('ifEnded: a new token replaces an ended session, and the old one is deleted tolerantly', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.ifEnded('run-1') });
+    const [created] = await driver.createStack();
+    emulator.endSession(sessionIdOf(created.physicalId));
+
+    const renewed = await deployWithToken(driver, 'run-2');
+    expect(renewed.status).toBe('SUCCESS');
+    expect(renewed.physicalId).not.toBe(created.physicalId);
+    const newId = sessionIdOf(renewed.physicalId);
+    expect(emulator.liveSessions()).toEqual([newId]);
+    expect(emulator.tagsOf(newId)).toMatchObject({ 'cdk-emr-serverless-session:renewal-token': 'run-2' });
+    // The cleanup Delete found the old session ended: nothing to terminate.
+    expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
+    expectNothingLeaked(driver);
+  });
+
+  test('always: a new token replaces a live session, then CloudFormation deletes the old one', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.always('2026-11-28') });
+    const [created] = await driver.createStack();
+
+    const renewed = await deployWithToken(driver, '2026-11-29');
+    expect(renewed.status).toBe('SUCCESS');
+    expect(renewed.physicalId).not.toBe(created.physicalId);
+    expect(emulator.stateOf(sessionIdOf(created.physicalId))).toBe('TERMINATED');
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(renewed.physicalId)]);
+    expectNothingLeaked(driver);
+  });
+
+  test('always: a renewal that fails rolls back to the session started under the old token', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.always('2026-11-28') });
+    const [created] = await driver.createStack();
+    emulator.failNextSessionStart('Insufficient vCPU capacity');
+
+    const renewed = await deployWithToken(driver, '2026-11-29');
+    expect(renewed.status).toBe('FAILED');
+    expect(driver.deployed.get(driver.sessionLogicalIds[0])?.physicalId).toBe(created.physicalId);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectNothingLeaked(driver);
+  });
+
+  test('the SSM parameter holds the current ARN after every renewal', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.always('run-1'), parameterName: '/analytics/session-arn' });
+    const [parameterId] = driver.logicalIdsOf('AWS::SSM::Parameter');
+    const [created] = await driver.createStack();
+    expect(driver.currentProperty(parameterId, 'Value')).toBe(created.physicalId);
+
+    const renewed = await deployWithToken(driver, 'run-2');
+    expect(driver.currentProperty(parameterId, 'Value')).toBe(renewed.physicalId);
+    expect(renewed.physicalId).not.toBe(created.physicalId);
+    expectNothingLeaked(driver);
+  });
+
+  test('the endpoint is returned; its auth token is in no response, log line or stored state', async () => {
+    const driver = stackWith({});
+    const [created] = await driver.createStack();
+
+    expect(created.data.Endpoint).toBe(`https://${sessionIdOf(created.physicalId)}.sessions.emr-serverless-emulator.local`);
+    expect(emulator.authTokensIssued.length).toBeGreaterThan(0);
+    const everything = [
+      JSON.stringify(created),
+      JSON.stringify([...driver.deployed.values()]),
+      ...logSpy.mock.calls.map((call) => call.join(' ')),
+    ].join('\n');
+    for (const token of emulator.authTokensIssued) {
+      expect(everything).not.toContain(token);
+    }
+    expectNothingLeaked(driver);
+  });
 });
