@@ -1,9 +1,12 @@
 /**
  * The example app: an EMR Serverless application with interactive sessions enabled, an execution
- * role, and one session, whose id and ARN are stack outputs.
+ * role, and one session, whose id, ARN and endpoint are stack outputs; an SSM parameter that always
+ * holds the current session ARN; and a notebook role that may connect to the session and to every
+ * session that replaces it.
  *
- *   npx cdk synth     # the template, offline, with no AWS account
- *   npx cdk deploy    # the real thing, in the account and region of your credentials
+ *   npx cdk synth                              # the template, offline, with no AWS account
+ *   npx cdk deploy                             # the real thing, in the account and region of your credentials
+ *   npx cdk deploy -c renewalToken=$RUN_ID     # the same, and a new session if the last one has ended
  *
  * Tests build it through `buildApp()`, so the code shown in the README keeps compiling and working.
  */
@@ -11,11 +14,13 @@ import { App, CfnOutput, Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { Session } from '../lib';
+import { Session, SessionRenewal } from '../lib';
 
 export interface ExampleStackProps extends StackProps {
   /** How many sessions the stack declares; 1 unless you want to see how it scales. */
   readonly sessionCount?: number;
+  /** A value that changes on the deploys that should renew an ended session (a CI run id, a date). */
+  readonly renewalToken?: string;
 }
 
 export class ExampleStack extends Stack {
@@ -51,21 +56,34 @@ export class ExampleStack extends Stack {
           { classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } },
         ],
         tags: { team: 'analytics' },
+        renewal: props.renewalToken ? SessionRenewal.ifEnded(props.renewalToken) : SessionRenewal.never(),
+        ...(index === 0 && { parameterName: `/${this.stackName}/session-arn` }),
       });
       this.sessions.push(session);
     }
 
     const [first] = this.sessions;
     if (first) {
-      new CfnOutput(this, 'SessionId', { value: first.sessionId, exportName: `${this.stackName}-SessionId` });
-      new CfnOutput(this, 'SessionArn', { value: first.sessionArn, exportName: `${this.stackName}-SessionArn` });
+      // No export names: another stack reads these with Fn::GetStackOutput, so a replaced session
+      // never blocks an update of this stack.
+      new CfnOutput(this, 'SessionId', { value: first.sessionId });
+      new CfnOutput(this, 'SessionArn', { value: first.sessionArn });
+      new CfnOutput(this, 'SessionEndpoint', { value: first.sessionEndpoint });
+      new CfnOutput(this, 'HandlerLogGroup', { value: first.handlerLogGroup.logGroupName });
+
+      const notebookRole = new iam.Role(this, 'NotebookRole', {
+        assumedBy: new iam.AccountRootPrincipal(),
+        description: 'May connect a Spark Connect client to the example session, and to every session that replaces it',
+      });
+      first.grantConnect(notebookRole, { acrossReplacements: true });
+      first.parameter?.grantRead(notebookRole);
     }
     Tags.of(this).add('project', 'cdk-emr-serverless-session-example');
   }
 }
 
 export function buildApp(app: App = new App()): App {
-  new ExampleStack(app, 'EmrServerlessSessionExample');
+  new ExampleStack(app, 'EmrServerlessSessionExample', { renewalToken: app.node.tryGetContext('renewalToken') });
   return app;
 }
 

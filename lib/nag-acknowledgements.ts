@@ -23,6 +23,19 @@ export function acknowledgeSessionsWildcard(policy: iam.Policy, sessionsArn: str
   });
 }
 
+/**
+ * The tag-conditioned grant of `grantConnect(..., { acrossReplacements: true })`: on the application's
+ * sessions, narrowed to those that carry one handle tag. Acknowledged on the grantee's policy only.
+ */
+export function acknowledgeTaggedSessionsGrant(policy: IConstruct, sessionsArn: string): void {
+  Validations.of(policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagResourceName(policy, sessionsArn)}]`,
+    reason:
+      "A grant that survives the session's replacement cannot name a session id: it is on the application's sessions, " +
+      'with the condition that they carry the handle tag of one session in one stack (aws:ResourceTag/cdk-emr-serverless-session:handle).',
+  });
+}
+
 /** The wildcards and Step Functions settings that aws-cdk-lib's Provider framework brings with it. */
 export function acknowledgeProviderFindings(scope: IConstruct, provider: cr.Provider, handlers: lambda.Function[]): void {
   const frameworkFunctions = ['framework-isComplete', 'framework-onTimeout'].map((id) => provider.node.findChild(id) as lambda.Function);

@@ -38,6 +38,7 @@ import {
   TERMINATE_TIMEOUT_SECONDS,
 } from '../lambda/contract';
 import { validateRenderedSize } from './framework-limits';
+import { acknowledgeTaggedSessionsGrant } from './nag-acknowledgements';
 import { SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
@@ -277,12 +278,19 @@ abstract class SessionBase extends Resource implements ISession {
       );
     }
     const { applicationArn, handle } = scope;
-    return iam.Grant.addToPrincipal({
+    const sessionsArn = `${applicationArn}/sessions/*`;
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: CONNECT_ACTIONS,
-      resourceArns: [`${applicationArn}/sessions/*`],
+      resourceArns: [sessionsArn],
       conditions: { StringEquals: { [`aws:ResourceTag/${HANDLE_TAG}`]: handle } },
     });
+    // The statement lands in the principal's own policy (a role's default policy, under the role).
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      acknowledgeTaggedSessionsGrant(principal, sessionsArn);
+    }
+    return grant;
   }
 
   /**
