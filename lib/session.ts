@@ -312,8 +312,7 @@ abstract class SessionBase extends Resource implements ISession {
  * usable. A session that fails to start is terminated and fails the deployment with its state details.
  *
  * @example
- * declare const application: emrserverless.CfnApplication;
- * declare const executionRole: iam.IRole;
+ * // application: an emrserverless.CfnApplication; executionRole: an iam.IRole
  * const session = new Session(this, 'Session', {
  *   application,
  *   executionRole,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run package`: the publishable artifacts. The jsii assembly (.jsii) and API.md from it, the npm
-# tarball (with the handler bundle inside) and a Python wheel, in dist/.
+# `npm run package`: the publishable artifacts. The jsii assembly (.jsii), its snippets compiled by
+# jsii-rosetta, API.md from it, the npm tarball (with the handler bundle inside) and a Python wheel,
+# in dist/.
 #
 # jsii-pacmak's default Python build installs its tools from PyPI; this builds the Python sources
 # offline (--code-only) and the wheel with Debian's system Python, which ships setuptools and wheel.
@@ -15,6 +16,9 @@ trap remove_compiled EXIT
 
 npm run bundle
 npx jsii --generate-tsconfig tsconfig.jsii.json
+# Every TypeScript snippet of the README and every @example must compile against the assembly,
+# with the fixtures in rosetta/ (what a snippet may assume).
+npx jsii-rosetta extract --strict .jsii
 npx jsii-docgen --output API.md
 rm -rf dist dist-code
 npx jsii-pacmak --targets js --outdir dist
