@@ -4,6 +4,7 @@
  * (library / baseline) and writes the same figures to bench/results/latest.json.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { countApiCalls } from './api-calls';
 import { LIMITS, measureColdLoad, measureStack, StackFigures } from './measure';
@@ -26,6 +27,7 @@ const BASELINE_HANDLER = path.join(
 // The worst-case response to CloudFormation: every field at the API's maximum length.
 const ARN_MAX = 1024;
 const ID_MAX = 64;
+const ENDPOINT_MAX = 256;
 
 function worstCaseResponseBytes(physicalIdLength: number, data: Record<string, number>): number {
   const response = {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
     (last[variant].templateBytes - first[variant].templateBytes) / (last.sessions - first.sessions);
   const response = {
     baseline: worstCaseResponseBytes(ID_MAX, { applicationId: ID_MAX, arn: ARN_MAX, sessionId: ID_MAX }),
-    library: worstCaseResponseBytes(ARN_MAX, { SessionId: ID_MAX, Arn: ARN_MAX, ApplicationId: ID_MAX }),
+    library: worstCaseResponseBytes(ARN_MAX, { SessionId: ID_MAX, Arn: ARN_MAX, ApplicationId: ID_MAX, Endpoint: ENDPOINT_MAX }),
   };
   const handler = { baseline: measureColdLoad(BASELINE_HANDLER, LOAD_RUNS), library: measureColdLoad(LIBRARY_HANDLER, LOAD_RUNS) };
   const apiCalls = await countApiCalls();
@@ -115,6 +117,8 @@ async function main(): Promise<void> {
   const results = {
     measuredAt: new Date().toISOString(),
     node: process.version,
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model.trim() ?? 'unknown' },
+    awsCdkLib: JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')).version,
     limits: LIMITS,
     rows,
     bytesPerAddedSession: { baseline: perSession('baseline'), library: perSession('library') },

@@ -97,9 +97,9 @@ export const RESERVED_TAG_PREFIX = 'cdk-emr-serverless-session:';
 export const CLIENT_TOKEN_TAG = `${RESERVED_TAG_PREFIX}client-token`;
 
 /**
- * The tag whose value names the session's place in its stack (`<stack name>/<logical id>`): the same
- * for every session that replaces or renews it, so that a grant conditioned on it holds across
- * replacements. The construct renders it with the session's tags.
+ * The tag whose value names the session's place in its stack (`<stack name>/<logical id>`, see
+ * `handle.ts`): the same for every session that replaces or renews it, so that a grant conditioned
+ * on it holds across replacements. The handler adds it at StartSession.
  */
 export const HANDLE_TAG = `${RESERVED_TAG_PREFIX}handle`;
 

@@ -15,9 +15,23 @@ function emrServerless(): EMRServerlessClient {
   client ??= new EMRServerlessClient({
     maxAttempts: SDK_MAX_ATTEMPTS,
     requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
+    logger: SDK_DEBUG_LOG,
   });
   return client;
 }
+
+/**
+ * The SDK's own log (each call, with its attempts and retry delay) at DEBUG, below the handler's
+ * decisions at INFO: the functions log at INFO unless their application log level is raised. The
+ * SDK redacts the fields its model marks sensitive (GetSessionEndpoint's auth token, Spark properties).
+ */
+const SDK_DEBUG_LOG = {
+  trace: () => undefined,
+  debug: (...entry: unknown[]) => console.debug(JSON.stringify({ sdk: entry })),
+  info: (...entry: unknown[]) => console.debug(JSON.stringify({ sdk: entry })),
+  warn: (...entry: unknown[]) => console.warn(JSON.stringify({ sdk: entry })),
+  error: (...entry: unknown[]) => console.debug(JSON.stringify({ sdk: entry })),
+};
 
 export async function onEvent(event: SessionEvent): Promise<OnEventResponse> {
   return withLogGroupInReason(() => new SessionHandler(emrServerless(), event).onEvent());

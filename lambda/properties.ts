@@ -1,6 +1,7 @@
 import type { Configuration, Session, StartSessionCommandInput } from '@aws-sdk/client-emr-serverless';
 import {
   CLIENT_TOKEN_TAG,
+  HANDLE_TAG,
   IMMUTABLE_PROPERTIES,
   ImmutableProperty,
   RENEWAL_TOKEN_TAG,
@@ -58,7 +59,7 @@ function parseRenewal(mode: string, token: string | undefined): SessionSpec['ren
  * CloudFormation request always produces a byte-identical body: the service's idempotency check
  * compares parameters, and a retry must not look like a different request.
  */
-export function buildStartSessionInput(spec: SessionSpec, clientToken: string): StartSessionCommandInput {
+export function buildStartSessionInput(spec: SessionSpec, clientToken: string, handle: string): StartSessionCommandInput {
   return {
     applicationId: spec.applicationId,
     clientToken,
@@ -71,6 +72,7 @@ export function buildStartSessionInput(spec: SessionSpec, clientToken: string): 
     tags: {
       ...sortedRecord(spec.tags),
       ...(spec.renewal && { [RENEWAL_TOKEN_TAG]: spec.renewal.token }),
+      [HANDLE_TAG]: handle,
       [CLIENT_TOKEN_TAG]: clientToken,
     },
   };

@@ -12,6 +12,7 @@ import {
   TERMINATION_REQUESTED_AT,
 } from './contract';
 import { describeError, isRefusal, truncate } from './errors';
+import { sessionHandle, stackNameOf } from './handle';
 import { describeRequest, log } from './log';
 import { parsePhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
 import {
@@ -123,7 +124,8 @@ export class SessionHandler {
     const spec = this.spec();
     let started: SessionRef;
     try {
-      started = await this.sessions.start(buildStartSessionInput(spec, requested.clientToken));
+      const handle = sessionHandle(stackNameOf(this.event.StackId), this.event.LogicalResourceId);
+      started = await this.sessions.start(buildStartSessionInput(spec, requested.clientToken, handle));
     } catch (error) {
       // A refusal started nothing; after any other failure the session may exist all the same.
       const cleanup = isRefusal(error) ? 'No session was started.' : await this.sessions.terminateStartedBy(requested);

@@ -105,6 +105,10 @@ export class SessionProvider extends Construct {
         timeout,
         role: handlerRole,
         logGroup,
+        // One JSON object a line: the handler's decisions at INFO, the SDK's calls and retries at DEBUG.
+        loggingFormat: lambda.LoggingFormat.JSON,
+        applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+        systemLogLevelV2: lambda.SystemLogLevel.WARN,
         description,
         environment: { [LOG_GROUP_ENV]: logGroup.logGroupName },
       });

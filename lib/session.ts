@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   Annotations,
   ArnFormat,
@@ -39,6 +38,7 @@ import {
 } from '../lambda/contract';
 import { validateRenderedSize } from './framework-limits';
 import { acknowledgeTaggedSessionsGrant } from './nag-acknowledgements';
+import { sessionHandle } from '../lambda/handle';
 import { SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
@@ -253,9 +253,6 @@ export interface ISession extends IResource {
 /** What a Spark Connect client may call on a session: nothing that changes it, and never its tags. */
 const CONNECT_ACTIONS = ['emr-serverless:GetSession', 'emr-serverless:GetSessionEndpoint', 'emr-serverless:GetResourceDashboard'];
 
-/** The most characters a tag value may have, and so the handle. */
-const TAG_VALUE_MAX_LENGTH = 256;
-
 abstract class SessionBase extends Resource implements ISession {
   public abstract readonly sessionId: string;
   public abstract readonly sessionArn: string;
@@ -427,7 +424,7 @@ export class Session extends SessionBase implements ITaggable {
       ...(props.sessionName !== undefined && { Name: props.sessionName }),
       ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
       ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
-      Tags: Lazy.any({ produce: () => ({ ...this.userTags(), [HANDLE_TAG]: this.handle }) }) as unknown as Record<string, string>,
+      Tags: Lazy.any({ produce: () => nonEmpty(this.userTags()) }) as unknown as Record<string, string>,
       ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSeconds }),
       AttributesRevision: ATTRIBUTES_REVISION,
       ...(props.renewal?.mode && { RenewalMode: props.renewal.mode as RenewalMode, RenewalToken: props.renewal.token }),
@@ -453,7 +450,13 @@ export class Session extends SessionBase implements ITaggable {
     this.sessionArn = resource.getAttString(ATTR_ARN);
     this.applicationId = resource.getAttString(ATTR_APPLICATION_ID);
     this.sessionEndpoint = resource.getAttString(ATTR_ENDPOINT);
-    this.handle = Lazy.string({ produce: () => handleOf(Stack.of(this), resource.node.defaultChild as CfnResource) });
+    // The handler tags the session with the same value, from the request's StackId and LogicalResourceId.
+    this.handle = Lazy.string({
+      produce: () => {
+        const stack = Stack.of(this);
+        return sessionHandle(stack.stackName, stack.resolve((resource.node.defaultChild as CfnResource).logicalId));
+      },
+    });
     if (props.parameterName !== undefined) {
       this.parameter = new ssm.StringParameter(this, 'Parameter', {
         parameterName: props.parameterName,
@@ -530,17 +533,9 @@ class ImportedSession extends SessionBase {
   }
 }
 
-/**
- * `<stack name>/<logical id>`: stable across replacements, unique in an account and region, and of
- * tag-value characters only. A longer one keeps its start and ends in a hash of the whole.
- */
-function handleOf(stack: Stack, resource: CfnResource): string {
-  const handle = `${stack.stackName}/${stack.resolve(resource.logicalId)}`;
-  if (handle.length <= TAG_VALUE_MAX_LENGTH) {
-    return handle;
-  }
-  const hash = createHash('sha256').update(handle).digest('hex').slice(0, 16);
-  return `${handle.slice(0, TAG_VALUE_MAX_LENGTH - hash.length - 1)}-${hash}`;
+/** A map, or undefined for an empty one: an absent property costs no template bytes. */
+function nonEmpty(record: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(record).length > 0 ? record : undefined;
 }
 
 function renderConfiguration(configuration: RuntimeConfiguration): RuntimeConfigurationProperty {

@@ -13,7 +13,8 @@ const result = await build({
   outfile: join(root, 'lambda-dist', 'session-handler', 'index.js'),
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  // The Lambda runtime the construct deploys it on (lambda.Runtime.NODEJS_24_X).
+  target: 'node24',
   format: 'cjs',
   // Prefer the SDK's ES modules so that unused commands and serializers are tree-shaken away.
   mainFields: ['module', 'main'],

@@ -20,7 +20,9 @@ beforeAll(() => {
   }
   fs.cpSync(path.join(ROOT, 'lib'), path.join(scratch, 'lib'), { recursive: true, filter: (src) => !/\.(js|d\.ts)$/.test(src) });
   fs.mkdirSync(path.join(scratch, 'lambda'));
-  fs.copyFileSync(path.join(ROOT, 'lambda', 'contract.ts'), path.join(scratch, 'lambda', 'contract.ts'));
+  for (const file of ['contract.ts', 'handle.ts']) {
+    fs.copyFileSync(path.join(ROOT, 'lambda', file), path.join(scratch, 'lambda', file));
+  }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
 
   const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' };

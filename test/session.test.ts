@@ -82,7 +82,7 @@ describe('resource', () => {
       Name: Match.absent(),
       IdleTimeoutMinutes: Match.absent(),
       RuntimeConfiguration: Match.absent(),
-      Tags: { 'cdk-emr-serverless-session:handle': 'SessionStack/Session88DA29BA' },
+      Tags: Match.absent(),
       StartTimeoutSeconds: Match.absent(),
       RenewalMode: Match.absent(),
       RenewalToken: Match.absent(),
@@ -247,6 +247,21 @@ describe('provider', () => {
         SESSION_HANDLER_LOG_GROUP: { Ref: expect.stringMatching(/SessionProviderLogs/) },
       });
     }
+  });
+
+  test('handler functions log JSON: decisions at INFO, the SDK at DEBUG, the platform at WARN', () => {
+    session();
+    const handlers = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter((fn) =>
+      /EMR Serverless session/.test(fn.Properties.Description ?? ''),
+    );
+    expect(handlers.map((fn) => fn.Properties.LoggingConfig)).toEqual(
+      Array(2).fill({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+        LogGroup: { Ref: expect.stringMatching(/SessionProviderLogs/) },
+      }),
+    );
   });
 
   test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6 and the waits for isComplete', () => {

@@ -9,7 +9,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { HANDLE_TAG, RESOURCE_TYPE } from '../lambda/contract';
+import { RESOURCE_TYPE } from '../lambda/contract';
+import { sessionHandle, stackNameOf } from '../lambda/handle';
 import { Session, SessionProps, SessionRenewal } from '../lib';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -131,10 +132,20 @@ describe('renewal', () => {
 });
 
 describe('the handle', () => {
-  test('every session carries a handle tag, <stack name>/<logical id>, stable across replacements', () => {
+  test('the handle is <stack name>/<logical id>, what the handler tags every session with; it costs no template bytes', () => {
     const session = sessionIn(producer, { sessionName: 'one' });
-    Template.fromStack(producer).hasResourceProperties(RESOURCE_TYPE, { Tags: { [HANDLE_TAG]: 'Producer/Session88DA29BA' } });
     expect(producer.resolve(session.handle)).toBe('Producer/Session88DA29BA');
+    Template.fromStack(producer).hasResourceProperties(RESOURCE_TYPE, { Tags: Match.absent() });
+  });
+
+  test('the construct and the handler compute the same handle, long ones included', () => {
+    expect(sessionHandle('Producer', 'Session88DA29BA')).toBe('Producer/Session88DA29BA');
+    expect(stackNameOf('arn:aws:cloudformation:us-east-1:123456789012:stack/Producer/5b6d2a80-0e21-11f0-9c2a-0affd3b1c2d3')).toBe(
+      'Producer',
+    );
+    const long = sessionHandle('S'.repeat(128), 'L'.repeat(255));
+    expect(long).toHaveLength(256);
+    expect(long).toMatch(/^S{128}\/L+-[0-9a-f]{16}$/);
   });
 
   test('a handle longer than a tag value keeps its start and ends in a hash', () => {
@@ -233,9 +244,7 @@ describe('the endpoint and tags', () => {
   test("the stack's tags reach the session; its own tags win on the same key", () => {
     const stack = new Stack(app, 'Tagged', { env: ENV, tags: { 'cost-center': '42', team: 'platform' } });
     sessionIn(stack, { tags: { team: 'analytics' } });
-    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, {
-      Tags: { 'cost-center': '42', team: 'analytics', [HANDLE_TAG]: 'Tagged/Session88DA29BA' },
-    });
+    Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { Tags: { 'cost-center': '42', team: 'analytics' } });
   });
 
   test('fails at synth on a stack tag EMR Serverless would refuse, naming it', () => {

@@ -21,18 +21,21 @@ export function useEmulatorEndpoint(endpoint: string): void {
 }
 
 /**
- * Keeps the handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS) out of
- * a local run's output; everything else is still printed. Returns the function that restores it.
+ * Keeps the handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS) and
+ * the SDK's DEBUG log out of a local run's output; everything else is still printed. Returns the
+ * function that restores both.
  */
 export function silenceHandlerLog(): () => void {
-  const original = console.log;
+  const original = { log: console.log, debug: console.debug };
   console.log = (...args: unknown[]) => {
     if (!(typeof args[0] === 'string' && args[0].startsWith('{"decision"'))) {
-      original(...args);
+      original.log(...args);
     }
   };
+  console.debug = () => undefined;
   return () => {
-    console.log = original;
+    console.log = original.log;
+    console.debug = original.debug;
   };
 }
 

@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG, LOG_GROUP_ENV } from '../../lambda/contract';
+import { CLIENT_TOKEN_TAG, HANDLE_TAG, LOG_GROUP_ENV } from '../../lambda/contract';
 import { isComplete as isCompleteEntry } from '../../lambda/index';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
@@ -96,7 +96,7 @@ describe('isComplete: a requested session (create, and every replacement)', () =
       configurationOverrides: {
         runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.executor.memory': '4g' } }],
       },
-      tags: { team: 'analytics', [CLIENT_TOKEN_TAG]: token },
+      tags: { team: 'analytics', [HANDLE_TAG]: 'SessionStack/Session88DA29BA', [CLIENT_TOKEN_TAG]: token },
     });
   });
 
@@ -106,6 +106,7 @@ describe('isComplete: a requested session (create, and every replacement)', () =
     expect(emr.commandCalls(StartSessionCommand)[0].args[0].input.tags).toEqual({
       team: 'analytics',
       'cdk-emr-serverless-session:renewal-token': 'run-42',
+      [HANDLE_TAG]: 'SessionStack/Session88DA29BA',
       [CLIENT_TOKEN_TAG]: expect.any(String),
     });
   });
@@ -129,7 +130,7 @@ describe('isComplete: a requested session (create, and every replacement)', () =
     await isCreateComplete({ ApplicationId: APPLICATION_ID, ExecutionRoleArn: ROLE_ARN });
     const input = emr.commandCalls(StartSessionCommand)[0].args[0].input;
     expect(Object.keys(input)).toEqual(['applicationId', 'clientToken', 'executionRoleArn', 'tags']);
-    expect(Object.keys(input.tags!)).toEqual([CLIENT_TOKEN_TAG]);
+    expect(Object.keys(input.tags!)).toEqual([HANDLE_TAG, CLIENT_TOKEN_TAG]);
   });
 
   test('keeps nested runtime configurations', async () => {

@@ -22,6 +22,7 @@ beforeAll(async () => {
 afterAll(() => emulator.stop());
 
 let logSpy: jest.SpyInstance;
+let debugSpy: jest.SpyInstance;
 beforeEach(() => {
   emulator.reset();
   jest.useFakeTimers({
@@ -39,10 +40,12 @@ beforeEach(() => {
     ],
   });
   logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  debugSpy = jest.spyOn(console, 'debug').mockImplementation(() => undefined);
 });
 afterEach(() => {
   jest.useRealTimers();
   logSpy.mockRestore();
+  debugSpy.mockRestore();
 });
 
 /** The example stack with `count` sessions, and a driver for it. */
@@ -477,7 +480,10 @@ describe('sessions over days', () => {
       JSON.stringify(created),
       JSON.stringify([...driver.deployed.values()]),
       ...logSpy.mock.calls.map((call) => call.join(' ')),
+      ...debugSpy.mock.calls.map((call) => call.join(' ')),
     ].join('\n');
+    // The SDK's DEBUG log saw GetSessionEndpoint's answer, with the token redacted.
+    expect(debugSpy.mock.calls.map((call) => call.join(' ')).join('\n')).toMatch(/GetSessionEndpointCommand.*SensitiveInformation/);
     for (const token of emulator.authTokensIssued) {
       expect(everything).not.toContain(token);
     }

@@ -1,0 +1,130 @@
+/**
+ * The README's "Scale and cost" figures, generated from `bench/results/latest.json` (`npm run bench`)
+ * between the markers `<!-- bench:begin -->` and `<!-- bench:end -->`, so they cannot drift.
+ *
+ *   npx tsx scripts/readme-figures.ts           # rewrites the block
+ *   npx tsx scripts/readme-figures.ts --check   # fails when the README and the results disagree on
+ *                                               # anything but timings (lines marked as such)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+const README = path.join(ROOT, 'README.md');
+const RESULTS = path.join(ROOT, 'bench', 'results', 'latest.json');
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+/** Ends every line whose figures are timings: they vary from run to run and machine to machine. */
+const TIMING = '<!-- timing -->';
+
+interface Figures {
+  readonly templateBytes: number;
+  readonly resources: number;
+  readonly maxRoleInlinePolicyChars: number;
+  readonly synthMs: number;
+}
+interface Results {
+  readonly measuredAt: string;
+  readonly node: string;
+  readonly machine?: { cores: number; cpu: string };
+  readonly awsCdkLib?: string;
+  readonly limits: { resources: number; templateBytes: number; inlinePolicyChars: number };
+  readonly rows: Array<{ sessions: number; baseline: Figures; library: Figures }>;
+  readonly bytesPerAddedSession: { baseline: number; library: number };
+  readonly response: { baseline: number; library: number };
+  readonly handler: { library: { bytes: number; loadMs: number } };
+  readonly apiCalls: { createByOperation: Record<string, number>; deleteByOperation: Record<string, number> };
+}
+
+const n = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function renderFigures(r: Results): string {
+  const deployable = (f: Figures) => {
+    const over = [
+      f.resources > r.limits.resources && `${n(r.limits.resources)} resources`,
+      f.templateBytes > r.limits.templateBytes && '1 MB template',
+      f.maxRoleInlinePolicyChars > r.limits.inlinePolicyChars && `IAM allows ${n(r.limits.inlinePolicyChars)}`,
+    ].filter(Boolean);
+    return over.length === 0 ? 'yes' : `no: ${over.join(', ')}`;
+  };
+  const tableRows = r.rows
+    .filter((row) => row.sessions !== 10)
+    .flatMap((row) =>
+      (['baseline', 'library'] as const).map((variant) => {
+        const f = row[variant];
+        const name = variant === 'baseline' ? 'AwsCustomResource' : '`Session`';
+        return `| ${row.sessions} | ${name} | ${n(f.templateBytes)} | ${n(f.resources)} | ${n(f.maxRoleInlinePolicyChars)} | ${deployable(f)} |`;
+      }),
+    );
+  const first = r.rows[0];
+  const hundred = r.rows.find((row) => row.sessions === 100)!;
+  const perSession = r.bytesPerAddedSession;
+  const fixedBytes = first.library.templateBytes - perSession.library;
+  const calls = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([operation, count]) => `${count} ${operation}`)
+      .join(', ');
+  return [
+    `Measured by \`npm run bench\` against the \`custom_resources.AwsCustomResource\` way (StartSession on`,
+    `create, TerminateSession on delete, \`iam:PassRole\` added by hand), both synthesized in the same run`,
+    `(aws-cdk-lib ${r.awsCdkLib ?? '2.276.0'}):`,
+    '',
+    '| sessions in one stack | | template bytes | resources | max inline policy chars on a role | deployable |',
+    '|---:|---|---:|---:|---:|---|',
+    ...tableRows,
+    '',
+    `- Each session adds one resource and about ${n(perSession.library)} template bytes (${(perSession.library / perSession.baseline).toFixed(2)}x the`,
+    `  AwsCustomResource way's ${n(perSession.baseline)}); the handler's policy does not grow with sessions. The fixed`,
+    `  cost of one provider per stack is about ${n(fixedBytes / 1000)} KB and ${first.library.resources - 1} resources.`,
+    `- The worst-case response to CloudFormation is ${n(r.response.library)} bytes (the limit is 4,096).`,
+    `- The handler bundle is ${n(r.handler.library.bytes / 1024)} KiB (the pinned SDK client, minified and tree-shaken).`,
+    `- Against the emulator, a create makes ${calls(r.apiCalls.createByOperation)} (StartSession and GetSession`,
+    "  once per 15-second poll until the session is ready; the StartSession repeats the request's token, so",
+    `  it starts nothing new); a delete ${calls(r.apiCalls.deleteByOperation)}.`,
+    `- Timings on ${r.measuredAt.slice(0, 10)}, ${r.machine ? `${r.machine.cores} cores (${r.machine.cpu})` : 'the CI machine'}, Node.js ${r.node}: ${TIMING}`,
+    `  synth at 100 sessions ${n(hundred.library.synthMs)} ms against ${n(hundred.baseline.synthMs)} ms (${(hundred.library.synthMs / hundred.baseline.synthMs).toFixed(2)}x); ${TIMING}`,
+    `  the handler loads in ${n(r.handler.library.loadMs)} ms in a fresh Node.js process. ${TIMING}`,
+  ].join('\n');
+}
+
+function block(readme: string): { start: number; end: number } {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) {
+    throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
+  }
+  return { start: start + BEGIN.length, end };
+}
+
+function withoutTimings(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.includes(TIMING))
+    .join('\n')
+    .trim();
+}
+
+function main(): void {
+  const results: Results = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
+  const readme = fs.readFileSync(README, 'utf8');
+  const { start, end } = block(readme);
+  const generated = renderFigures(results);
+  if (process.argv.includes('--check')) {
+    if (withoutTimings(readme.slice(start, end)) !== withoutTimings(generated)) {
+      console.error(
+        'README.md "Scale and cost" disagrees with bench/results/latest.json: run npm run bench, then npx tsx scripts/readme-figures.ts',
+      );
+      console.error(`--- README\n${withoutTimings(readme.slice(start, end))}\n--- bench\n${withoutTimings(generated)}`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log('README.md figures match bench/results/latest.json (timings aside)');
+    return;
+  }
+  fs.writeFileSync(README, `${readme.slice(0, start)}\n${generated}\n${readme.slice(end)}`);
+  console.log('README.md figures rewritten from bench/results/latest.json');
+}
+
+if (require.main === module) {
+  main();
+}
