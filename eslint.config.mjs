@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // Tests, the emulator, the driver and the benchmark read raw CloudFormation templates and wire formats.
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'tools/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -1,10 +1,30 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two jest projects. `unit` is the inner loop (`npm run test:unit`, seconds): the handler with a
+ * mocked SDK, the construct, validation, the contract, the emulator, the example app. `gates` are
+ * the slower checks CI runs once each: the jsii assembly and API.md, cdk-nag and cfn-lint, scale,
+ * the lifecycle against the emulator, the integ snapshot. `npm test` runs both. A new test file is
+ * a unit test unless it matches a gate here, so none can fall between the two.
+ */
+const GATES = [
+  '/test/api-reference\\.test\\.ts$',
+  '/test/compliance\\.test\\.ts$',
+  '/test/scale\\.test\\.ts$',
+  '/test/lifecycle/.*\\.test\\.ts$',
+  '/test/integ/.*\\.test\\.ts$',
+];
+
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   // 'ts' first: jsii compiles lib/*.js in place, and jest must never run that stale output.
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
   testTimeout: 60000,
+  projects: [
+    { ...common, displayName: 'unit', testRegex: '/test/.*\\.test\\.ts$', testPathIgnorePatterns: ['/node_modules/', ...GATES] },
+    { ...common, displayName: 'gates', testRegex: GATES },
+  ],
 };

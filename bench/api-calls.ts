@@ -3,9 +3,9 @@
  * is ready) and one delete (until it is terminated), counted by the local emulator.
  */
 import { App } from 'aws-cdk-lib';
-import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../test/driver/local-stack';
-import { EmrServerlessEmulator } from '../test/emulator/emulator';
-import { buildStack } from './apps';
+import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
+import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';
+import { buildStack } from '../tools/session-stacks';
 
 export interface ApiCalls {
   readonly create: number;

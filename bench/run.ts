@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { countApiCalls } from './api-calls';
-import { LIMITS, measureColdLoad, measureStack, StackFigures } from './measure';
+import { LIMITS } from '../tools/stack-limits';
+import { measureColdLoad, measureStack, StackFigures } from './measure';
 
 const SESSION_COUNTS = [1, 10, 100, 400];
 const SYNTH_RUNS: Record<number, number> = { 1: 5, 10: 5, 100: 5, 400: 3 };

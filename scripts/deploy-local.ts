@@ -8,8 +8,8 @@
  */
 import { App } from 'aws-cdk-lib';
 import { buildApp, ExampleStack } from '../examples/app';
-import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../test/driver/local-stack';
-import { EmrServerlessEmulator } from '../test/emulator/emulator';
+import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
+import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';
 
 // Sessions start in about a minute on AWS; here in seconds, polled every second instead of every 15.
 const emulator = new EmrServerlessEmulator({ submittedMs: 1500, startingMs: 3000, terminatingMs: 1500 });

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # `npm run package`: the publishable artifacts. The jsii assembly (.jsii), its snippets compiled by
-# jsii-rosetta, API.md from it, the npm tarball (with the handler bundle inside) and a Python wheel,
-# in dist/.
+# jsii-rosetta, the npm tarball (with the handler bundle and API.md inside) and a Python wheel, in dist/.
 #
 # jsii-pacmak's default Python build installs its tools from PyPI; this builds the Python sources
 # offline (--code-only) and the wheel with Debian's system Python, which ships setuptools and wheel.
@@ -19,7 +18,7 @@ npx jsii --generate-tsconfig tsconfig.jsii.json
 # Every TypeScript snippet of the README and every @example must compile against the assembly,
 # with the fixtures in rosetta/ (what a snippet may assume).
 npx jsii-rosetta extract --strict .jsii
-npx jsii-docgen --output API.md
+# API.md ships as committed: the jest gate test/api-reference.test.ts checks it is current (npm run docs).
 rm -rf dist dist-code
 npx jsii-pacmak --targets js --outdir dist
 node scripts/published-manifest.mjs dist/js/*.jsii.tgz

@@ -82,6 +82,6 @@ test('every prop has a description, and every optional prop its default', () => 
   expect(undocumented).toEqual([]);
 });
 
-test('API.md matches the code (regenerate with npm run package)', () => {
+test('API.md matches the code (regenerate with npm run docs)', () => {
   expect(fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8')).toBe(generatedApiMd);
 });

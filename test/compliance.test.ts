@@ -3,7 +3,7 @@
  * Python cfn-lint, on the example app's template.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -58,6 +58,36 @@ describe('cfn-lint', () => {
       // W3005 (a DependsOn already implied by a GetAtt) is what aws-cdk-lib writes for every Lambda and its role.
       const run = () => execFileSync('cfn-lint', ['--ignore-checks', 'W3005', '--', template], { encoding: 'utf8' });
       expect(run).not.toThrow();
+    },
+  );
+
+  (available ? test : test.skip)(
+    'a stack that reads session attributes passes it too, but for E6101 on Fn::GetStackOutput, an intrinsic cfn-lint does not know yet',
+    () => {
+      const app = new App();
+      const env = { account: '123456789012', region: 'us-east-1' };
+      const producer = new Stack(app, 'Producer', { env });
+      const session = new Session(producer, 'Session', {
+        application: new emrserverless.CfnApplication(producer, 'Application', {
+          releaseLabel: 'emr-7.13.0',
+          type: 'SPARK',
+          interactiveConfiguration: { sessionEnabled: true },
+        }),
+        executionRole: new iam.Role(producer, 'Role', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') }),
+      });
+      const consumer = new Stack(app, 'Consumer', { env });
+      for (const [name, value] of Object.entries({ Id: session.sessionId, Arn: session.sessionArn, Endpoint: session.sessionEndpoint })) {
+        new CfnOutput(consumer, name, { value });
+      }
+      session.grantConnect(new iam.Role(consumer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() }));
+      const template = app.synth().getStackByName('Consumer').templateFullPath;
+
+      const run = spawnSync('cfn-lint', ['--format', 'json', '--', template], { encoding: 'utf8' });
+      const findings: Array<{ Rule: { Id: string }; Message: string }> = JSON.parse(run.stdout || '[]');
+      // One per output that reads the producer's attributes; the IAM policy's weak reference passes.
+      expect(findings.map((f) => f.Rule.Id)).toEqual(['E6101', 'E6101', 'E6101']);
+      expect(findings.every((f) => f.Message.startsWith("{'Fn::GetStackOutput'"))).toBe(true);
+      expect(() => execFileSync('cfn-lint', ['--ignore-checks', 'E6101', '--', template], { encoding: 'utf8' })).not.toThrow();
     },
   );
 });

@@ -30,12 +30,4 @@ describe('example app', () => {
     const stack = app.node.findChild('EmrServerlessSessionExample') as ExampleStack;
     Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { RenewalMode: 'IF_ENDED', RenewalToken: 'run-1234' });
   });
-
-  test('scales to 100 sessions with one provider', () => {
-    const app = new App();
-    const stack = new ExampleStack(app, 'Scaled', { sessionCount: 100 });
-    const template = Template.fromStack(stack);
-    template.resourceCountIs(RESOURCE_TYPE, 100);
-    template.resourceCountIs('AWS::Lambda::Function', 5);
-  });
 });

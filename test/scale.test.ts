@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { buildStack } from '../bench/apps';
-import { LIMITS, maxRoleInlinePolicyChars } from '../bench/measure';
+import { buildStack } from '../tools/session-stacks';
+import { LIMITS, maxRoleInlinePolicyChars } from '../tools/stack-limits';
 import { RESOURCE_TYPE } from '../lambda/contract';
 
 function synthesize(variant: 'baseline' | 'library', sessions: number) {

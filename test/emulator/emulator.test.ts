@@ -18,7 +18,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-emr-serverless';
 import { BOUNDARY_CASES, BoundaryCase } from '../fixtures/start-session-constraints';
-import { EmrServerlessEmulator } from './emulator';
+import { EmrServerlessEmulator } from '../../tools/local-cloud/emulator';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SessionRole';
 let clock = 1_800_000_000_000;

@@ -10,9 +10,9 @@ import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CLIENT_TOKEN_TAG, HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/contract';
 import { Session, SessionProps, SessionRenewal } from '../../lib';
 import { ExampleStack } from '../../examples/app';
-import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../driver/cloudformation-driver';
-import { driverFor, synthesize, useEmulatorEndpoint } from '../driver/local-stack';
-import { EmrServerlessEmulator } from '../emulator/emulator';
+import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
+import { driverFor, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
+import { EmrServerlessEmulator } from '../../tools/local-cloud/emulator';
 
 const emulator = new EmrServerlessEmulator();
 

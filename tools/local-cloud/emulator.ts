@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ID, StartSessionBody, validateStartSession, validateTagMap } from './validation';
+import { ID, StartSessionBody, validateStartSession, validateTagMap } from './start-session-validation';
 
 export type Operation =
   | 'StartSession'

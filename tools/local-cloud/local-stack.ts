@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { EmrServerlessEmulator } from '../emulator/emulator';
+import { EmrServerlessEmulator } from './emulator';
 import { CloudFormationDriver, DriverOptions } from './cloudformation-driver';
 
 export const ACCOUNT = '123456789012';
