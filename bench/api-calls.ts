@@ -2,8 +2,7 @@
  * How many EMR Serverless API calls the library's handler makes for one create (until the session
  * is ready) and one delete (until it is terminated), counted by the local emulator.
  */
-import { App } from 'aws-cdk-lib';
-import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
+import { driverFor, localApp, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';
 import { buildStack } from '../tools/session-stacks';
 
@@ -21,7 +20,7 @@ export async function countApiCalls(): Promise<ApiCalls> {
   useEmulatorEndpoint(await emulator.start());
   const restoreLog = silenceHandlerLog();
   try {
-    const app = new App();
+    const app = localApp();
     const stack = buildStack('library', 1, app);
     const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, {
       wait: async (ms) => {

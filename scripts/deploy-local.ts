@@ -6,9 +6,8 @@
  * It is a local simulation: the real handler bundle and the real AWS SDK, but a stand-in service.
  * `npx cdk deploy` is the real thing.
  */
-import { App } from 'aws-cdk-lib';
 import { buildApp, ExampleStack } from '../examples/app';
-import { driverFor, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
+import { driverFor, localApp, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';
 
 // Sessions start in about a minute on AWS; here in seconds, polled every second instead of every 15.
@@ -31,17 +30,20 @@ function reportSessionStates(): void {
   }
 }
 
+/** How much faster than real time the waiter's intervals pass here. */
+const TIME_COMPRESSION = 15;
+
 async function main(): Promise<void> {
   console.log('LOCAL SIMULATION: no AWS account is used. The handler bundle and the AWS SDK are real; EMR Serverless is');
   console.log('a local emulator. `npx cdk deploy` is the real thing.\n');
 
   useEmulatorEndpoint(await emulator.start());
-  const app = buildApp(new App());
+  const app = buildApp(localApp());
   const stack = app.node.findChild('EmrServerlessSessionExample') as ExampleStack;
   const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, {
-    queryIntervalMs: 1000,
+    // The waiter's 15-second interval, shown 15 times faster: the emulated sessions start in seconds.
     wait: async (ms) => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await new Promise((resolve) => setTimeout(resolve, ms / TIME_COMPRESSION));
       reportSessionStates();
     },
     onEvent: (logicalId, status, detail) => {

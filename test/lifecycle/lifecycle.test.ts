@@ -6,12 +6,15 @@
  * Every scenario ends with the emulator's counts: no client token started two sessions, and no live
  * session is one the stack does not own.
  */
-import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CLIENT_TOKEN_TAG, HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/contract';
 import { Session, SessionProps, SessionRenewal } from '../../lib';
 import { ExampleStack } from '../../examples/app';
 import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
-import { driverFor, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
+import { driverFor, localApp, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../../tools/local-cloud/emulator';
 
 const emulator = new EmrServerlessEmulator();
@@ -50,7 +53,7 @@ afterEach(() => {
 
 /** The example stack with `count` sessions, and a driver for it. */
 function exampleStack(count = 1, configure?: (stack: ExampleStack) => void): CloudFormationDriver {
-  const app = new App();
+  const app = localApp();
   const stack = new ExampleStack(app, 'LifecycleStack', { sessionCount: count });
   configure?.(stack);
   return driverFor(emulator, synthesize(app, stack), stack.stackName, {
@@ -60,6 +63,11 @@ function exampleStack(count = 1, configure?: (stack: ExampleStack) => void): Clo
 
 async function advanceClock(ms: number): Promise<void> {
   jest.setSystemTime(Date.now() + ms);
+}
+
+/** The first line of a failure reason: the framework appends the log location and, for its own errors, a stack. */
+function headline(reason: string | undefined): string | undefined {
+  return reason?.split('\n')[0];
 }
 
 function sessionIdOf(physicalId: string): string {
@@ -217,7 +225,7 @@ test('a StartSession that committed but never answered leaves no session behind'
 
   expect(result.status).toBe('FAILED');
   expect(result.physicalId.startsWith(REQUESTED_SESSION_PREFIX)).toBe(true);
-  expect(result.reason).toMatch(
+  expect(headline(result.reason)).toMatch(
     /^StartSession failed: InternalServerException: Injected internal error\. The session it started \(00f\w+\) has been terminated\.$/,
   );
   expect(emulator.sessionIds()).toHaveLength(1);
@@ -231,7 +239,8 @@ describe('the Provider framework fails after the handler answered (StartExecutio
     driver.failNextStartExecution();
     const [result] = await driver.createStack();
 
-    expect(result).toMatchObject({ status: 'FAILED', physicalId: CREATE_FAILED_MARKER, reason: 'ThrottlingException: Rate exceeded' });
+    expect(result).toMatchObject({ status: 'FAILED', physicalId: CREATE_FAILED_MARKER });
+    expect(headline(result.reason)).toBe('ThrottlingException: Rate exceeded');
     expect(emulator.callsOf('StartSession')).toEqual([]);
     expect(emulator.liveSessions()).toEqual([]);
     expectNothingLeaked(driver);
@@ -244,9 +253,102 @@ describe('the Provider framework fails after the handler answered (StartExecutio
     driver.failNextStartExecution();
 
     const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' });
-    expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId, reason: 'ThrottlingException: Rate exceeded' });
+    expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId });
+    expect(headline(updated.reason)).toBe('ThrottlingException: Rate exceeded');
     expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
     expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectNothingLeaked(driver);
+  });
+});
+
+describe('aws-cdk-lib Provider framework, run from the asset', () => {
+  test("the framework code that ran is the template's asset, byte for byte aws-cdk-lib's runtime; the handler, the shipped bundle", async () => {
+    const driver = exampleStack();
+    await driver.createStack();
+
+    const runtime = path.join(
+      path.dirname(require.resolve('aws-cdk-lib/package.json')),
+      'custom-resources',
+      'lib',
+      'provider-framework',
+      'runtime',
+    );
+    const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const ran = [...driver.framework.loadedFiles];
+    const framework = ran.filter(([file]) => path.basename(file) !== 'index.js');
+    expect(framework.map(([file]) => path.basename(file)).sort()).toEqual([
+      'cfn-response.js',
+      'consts.js',
+      'framework.js',
+      'outbound.js',
+      'util.js',
+    ]);
+    for (const [file, hash] of framework) {
+      expect(file.startsWith(driver.assemblyDir)).toBe(true);
+      expect(hash).toBe(sha256(path.join(runtime, path.basename(file))));
+    }
+    // And the session handler it invoked is the bundle the construct ships, from its asset too.
+    const [[handlerFile, handlerHash]] = ran.filter(([file]) => path.basename(file) === 'index.js');
+    expect(handlerFile.startsWith(driver.assemblyDir)).toBe(true);
+    expect(handlerHash).toBe(sha256(path.join(__dirname, '..', '..', 'lambda-dist', 'session-handler', 'index.js')));
+    expectNothingLeaked(driver);
+  });
+
+  test("a lost Invoke response: the framework's SDK invokes the handler again, and one session starts", async () => {
+    const driver = exampleStack();
+    driver.framework.dropNextInvokeResponse('onEvent');
+    const [created] = await driver.createStack();
+
+    expect(created.status).toBe('SUCCESS');
+    expect(driver.framework.invocations.get('onEvent')).toBe(2);
+    expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
+    expectNothingLeaked(driver);
+  });
+
+  test('a lost Invoke response of isComplete, after it started the session: the retry starts no second one', async () => {
+    const driver = exampleStack();
+    driver.framework.dropNextInvokeResponse('isComplete');
+    const [created] = await driver.createStack();
+
+    expect(created.status).toBe('SUCCESS');
+    expect(driver.framework.invocations.get('isComplete')).toBe(created.polls + 1);
+    expect(emulator.callsOf('StartSession').length).toBe(created.polls + 1);
+    expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
+    expectNothingLeaked(driver);
+  });
+
+  test("StartExecution throttled twice: the framework's SDK retries, and the create succeeds", async () => {
+    const driver = exampleStack();
+    driver.framework.throttleStartExecution(2);
+    const [created] = await driver.createStack();
+
+    expect(created.status).toBe('SUCCESS');
+    expect(emulator.sessionIds()).toHaveLength(1);
+    expectNothingLeaked(driver);
+  });
+
+  test('a ResponseURL PUT that fails once is retried by the framework: CloudFormation gets SUCCESS', async () => {
+    const driver = exampleStack();
+    driver.framework.failNextResponsePut();
+    const [created] = await driver.createStack();
+
+    expect(created.status).toBe('SUCCESS');
+    expectNothingLeaked(driver);
+  });
+
+  test('the waiter running out of attempts (capped at 6): onTimeout fails the create, and the rollback terminates the session', async () => {
+    const driver = exampleStack();
+    driver.framework.waiterOverrides = { maxAttempts: 6 };
+    // GetSession fails on every attempt of the first seven polls: the handler says "not yet" each time.
+    emulator.injectFaults('GetSession', ...Array(7 * 3).fill('internal-error'));
+    const [created] = await driver.createStack();
+
+    expect(created.status).toBe('FAILED');
+    expect(headline(created.reason)).toBe('Operation timed out');
+    expect(created.physicalId.startsWith(REQUESTED_SESSION_PREFIX)).toBe(true);
+    expect(emulator.sessionIds()).toHaveLength(1);
+    expect(emulator.liveSessions()).toEqual([]);
+    expect(driver.deployed.size).toBe(0);
     expectNothingLeaked(driver);
   });
 });
@@ -265,7 +367,7 @@ test('a session that fails to start fails the create with its state details, and
 });
 
 test('a session that does not start within startTimeout is terminated and fails the create', async () => {
-  const app = new App();
+  const app = localApp();
   const stack = new ExampleStack(app, 'SlowStack', { sessionCount: 0 });
   new Session(stack, 'Slow', { application: stack.application, executionRole: stack.executionRole, startTimeout: Duration.minutes(2) });
   const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, { wait: advanceClock });
@@ -381,9 +483,11 @@ test('a StartSession the service refuses fails the create with its message, and 
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('FAILED');
-  expect(result.reason).toBe(
+  expect(headline(result.reason)).toBe(
     'StartSession failed: ValidationException: Interactive sessions are not enabled on application 00fapplication. No session was started.',
   );
+  // The framework adds where the logs are; the handler's reason names its real log group (here none is set).
+  expect(result.reason).toContain('Logs: /aws/lambda/');
   expect(emulator.sessionIds()).toEqual([]);
   // Only the rollback's Delete looks for a session with the request's token (the physical id names
   // a requested session), and terminates none.
@@ -395,7 +499,7 @@ test('a StartSession the service refuses fails the create with its message, and 
 describe('sessions over days', () => {
   /** The example stack with one session configured by `props`, and a driver for it. */
   function stackWith(props: Partial<SessionProps>): CloudFormationDriver {
-    const app = new App();
+    const app = localApp();
     const stack = new ExampleStack(app, 'OverDaysStack', { sessionCount: 0 });
     new Session(stack, 'Session', { application: stack.application, executionRole: stack.executionRole, ...props });
     return driverFor(emulator, synthesize(app, stack), stack.stackName, { wait: advanceClock });

@@ -1,22 +1,14 @@
 /**
- * Plays CloudFormation and the aws-cdk-lib Provider framework for the `Custom::EmrServerlessSession`
- * resources of a synthesized stack, calling the bundled handler asset that the template references
- * (the artifact users deploy, not the TypeScript source).
+ * Plays CloudFormation for the `Custom::EmrServerlessSession` resources of a synthesized stack. Each
+ * request goes through aws-cdk-lib's Provider framework as the template deploys it: the framework's
+ * code from its asset, unmodified, invoking the bundled session handler from its asset
+ * (`provider-framework.ts`). What CloudFormation receives is what the framework PUTs.
  *
- * It follows the rules CloudFormation and the framework follow (the framework's are those of
- * aws-cdk-lib's `custom-resources/lib/provider-framework/runtime/framework.js` and `cfn-response.js`):
+ * CloudFormation's part, played here:
  * - events carry a StackId, a fresh RequestId per request, the LogicalResourceId and the template's
  *   properties with references resolved, every scalar turned into a string;
- * - onEvent's answer is merged into the request, and that is what the waiter (Step Functions
- *   StartExecution) hands every isComplete; isComplete's answer is merged in turn, so a
- *   PhysicalResourceId it returns is the one CloudFormation receives;
- * - a Create that fails anywhere in the framework's onEvent (the handler, or the StartExecution
- *   after it) reports the framework's CREATE_FAILED marker, never the physical id the handler
- *   returned, and the rollback's Delete for that marker never reaches the handler; an Update or a
- *   Delete that fails there reports the request's own physical id;
- * - a failure in isComplete reports the physical id onEvent returned;
- * - isComplete is polled every query interval until it completes, fails, or the total timeout ends;
- *   it may not return Data while incomplete; Delete may not change the physical id;
+ * - a failed Create is rolled back with a Delete under the physical id it reported (the framework
+ *   ignores the Delete of its own CREATE_FAILED marker);
  * - a replacing Update is followed by a Delete of the old physical id; DeletionPolicy Retain skips Delete;
  * - a failed Update is rolled back with an Update to the old properties under the old physical id;
  *   the physical id a FAILED Update reported is not one CloudFormation deletes.
@@ -25,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESOURCE_TYPE } from '../../lambda/contract';
+import { FrameworkResponse, FunctionCode, LocalProviderFramework } from './provider-framework';
 
 /** What the framework reports for a Create that failed in its onEvent (`cfn-response.js`, `safeHandler`). */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -45,15 +38,8 @@ export interface DriverOptions {
   readonly resolveReference: (logicalId: string, attribute?: string) => string;
   /** Waits between two isComplete polls; tests advance a fake clock, the local deploy sleeps. */
   readonly wait: (ms: number) => Promise<void>;
-  readonly queryIntervalMs?: number;
-  readonly totalTimeoutMs?: number;
   /** Receives one line per resource status change, as CloudFormation's event log shows them. */
   readonly onEvent?: (logicalId: string, status: string, detail?: string) => void;
-}
-
-interface Handler {
-  onEvent(event: unknown): Promise<any>;
-  isComplete(event: unknown): Promise<any>;
 }
 
 interface Deployed {
@@ -71,14 +57,18 @@ export class CloudFormationDriver {
   public readonly deployed = new Map<string, Deployed>();
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
   public readonly retained: string[] = [];
-  private readonly handler: Handler;
-  /** Errors the next StartExecution calls of the framework's onEvent fail with, one a call. */
-  private readonly startExecutionFaults: Error[] = [];
+  /** aws-cdk-lib's Provider framework, as the template deploys it, with local stand-ins for what it calls. */
+  public readonly framework: LocalProviderFramework;
+
+  /** The cloud assembly directory the templates and assets come from. */
+  public get assemblyDir(): string {
+    return this.options.assemblyDir;
+  }
 
   constructor(private readonly options: DriverOptions) {
     this.template = JSON.parse(fs.readFileSync(path.join(options.assemblyDir, `${options.stackName}.template.json`), 'utf8'));
     this.stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${options.stackName}/${randomUUID()}`;
-    this.handler = this.loadHandler();
+    this.framework = this.loadFramework();
   }
 
   /** The logical ids of the sessions, in template order. */
@@ -116,10 +106,10 @@ export class CloudFormationDriver {
 
   /**
    * Makes the framework's next StartExecution (the waiter, started after the handler's onEvent
-   * returned) fail, as a throttled call or an input over the state machine's limit does.
+   * returned) fail: throttled on every one of its SDK's three attempts.
    */
-  public failNextStartExecution(error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })): void {
-    this.startExecutionFaults.push(error);
+  public failNextStartExecution(): void {
+    this.framework.throttleStartExecution(3);
   }
 
   /** Creates every session; on the first failure rolls back by deleting what exists, as CloudFormation does. */
@@ -200,76 +190,21 @@ export class CloudFormationDriver {
     }
   }
 
-  /** One request through the framework: onEvent, then isComplete until done. */
+  /** One request through aws-cdk-lib's Provider framework, run from the template's asset, until it answers CloudFormation. */
   private async run(event: Record<string, any>, deliveries = 1): Promise<ResourceResult> {
     const { RequestType: type, LogicalResourceId: logicalId } = event;
     const verb = type.toUpperCase();
     this.report(logicalId, `${verb}_IN_PROGRESS`);
-    if (type === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_MARKER) {
-      this.report(logicalId, `${verb}_COMPLETE`, 'the create failed before a physical id existed: nothing to delete');
-      return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId: event.PhysicalResourceId, data: {}, polls: 0 });
-    }
-
-    // safeHandler: a failure before the waiter runs reports the request's physical id, or the marker.
-    const failedOnEvent = (reason: string) =>
-      this.finish(logicalId, verb, {
-        status: 'FAILED',
-        physicalId: type === 'Create' ? CREATE_FAILED_MARKER : event.PhysicalResourceId,
-        data: {},
-        reason,
-        polls: 0,
-      });
-    let onEventResult: Record<string, any> = {};
+    let response: FrameworkResponse | undefined;
     for (let delivery = 0; delivery < deliveries; delivery++) {
-      const answer = await invoke(this.handler.onEvent, event);
-      if ('errorMessage' in answer) {
-        return failedOnEvent(answer.errorMessage);
-      }
-      onEventResult = answer;
-    }
-    const physicalId: string = onEventResult.PhysicalResourceId ?? (type === 'Create' ? event.RequestId : event.PhysicalResourceId);
-    if (type === 'Delete' && physicalId !== event.PhysicalResourceId) {
-      return this.finish(logicalId, verb, {
-        status: 'FAILED',
-        physicalId: event.PhysicalResourceId,
-        data: {},
-        reason: 'DELETE: cannot change the physical resource ID',
-        polls: 0,
-      });
-    }
-
-    const completeEvent = { ...event, ...onEventResult, PhysicalResourceId: physicalId };
-    const startExecutionFault = this.startExecutionFaults.shift();
-    if (startExecutionFault) {
-      return failedOnEvent(`${startExecutionFault.name}: ${startExecutionFault.message}`);
-    }
-    const { queryIntervalMs = 15_000, totalTimeoutMs = 3_600_000 } = this.options;
-    for (let polls = 1; polls * queryIntervalMs <= totalTimeoutMs; polls++) {
-      const answer = await invoke(this.handler.isComplete, completeEvent);
-      if ('errorMessage' in answer) {
-        return this.finish(logicalId, verb, { status: 'FAILED', physicalId, data: {}, reason: answer.errorMessage, polls });
-      }
-      if (answer.IsComplete) {
-        const data = { ...(onEventResult.Data ?? {}), ...(answer.Data ?? {}) };
-        return this.finish(logicalId, verb, { status: 'SUCCESS', physicalId: answer.PhysicalResourceId ?? physicalId, data, polls });
-      }
-      if (answer.Data && Object.keys(answer.Data).length > 0) {
-        return this.finish(logicalId, verb, {
-          status: 'FAILED',
-          physicalId,
-          data: {},
-          reason: '"Data" is not allowed if "IsComplete" is "False"',
-          polls,
-        });
-      }
-      await this.options.wait(queryIntervalMs);
+      response = await this.framework.request(event);
     }
     return this.finish(logicalId, verb, {
-      status: 'FAILED',
-      physicalId,
-      data: {},
-      reason: 'Operation timed out',
-      polls: totalTimeoutMs / queryIntervalMs,
+      status: response!.Status,
+      physicalId: response!.PhysicalResourceId,
+      data: response!.Data ?? {},
+      ...(response!.Status === 'FAILED' && { reason: response!.Reason }),
+      polls: this.framework.polls,
     });
   }
 
@@ -304,24 +239,33 @@ export class CloudFormationDriver {
   }
 
   /**
-   * Follows the template from a session's ServiceToken to the framework's onEvent function, from its
-   * environment to the session handler's function, and from that to the asset the template deploys.
+   * The Provider framework of the template: its functions' code from their assets (the framework's
+   * own, and the user handlers its environment names), its environment and its waiter's definition,
+   * all resolved from the template.
    */
-  private loadHandler(): Handler {
-    const [logicalId] = this.sessionLogicalIds;
-    const serviceToken = this.template.Resources[logicalId].Properties.ServiceToken['Fn::GetAtt'][0];
-    const variables = this.template.Resources[serviceToken].Properties.Environment.Variables;
-    const exportOf = (variable: string) => {
-      const functionId = variables[variable]['Fn::GetAtt'][0];
-      const fn = this.template.Resources[functionId];
-      const [file, name] = fn.Properties.Handler.split('.');
-      return { file: path.join(this.assetDirectory(fn.Properties.Code.S3Key), `${file}.js`), name };
+  private loadFramework(): LocalProviderFramework {
+    const resources = Object.entries(this.template.Resources);
+    const functions = resources.filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    const codeOf = (logicalId: string): FunctionCode => {
+      const fn = this.template.Resources[logicalId];
+      const [file, exportName] = fn.Properties.Handler.split('.');
+      return { file: path.join(this.assetDirectory(fn.Properties.Code.S3Key), `${file}.js`), exportName };
     };
-    const onEvent = exportOf('USER_ON_EVENT_FUNCTION_ARN');
-    const isComplete = exportOf('USER_IS_COMPLETE_FUNCTION_ARN');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const load = (target: { file: string; name: string }) => require(target.file)[target.name];
-    return { onEvent: load(onEvent), isComplete: load(isComplete) };
+    const arnOf = (logicalId: string) => this.options.resolveReference(logicalId, 'Arn');
+    const framework = functions.filter(([, fn]) => String(fn.Properties.Handler).startsWith('framework.'));
+    const environment = Object.assign(
+      {},
+      ...framework.map(([, fn]) => resolveIntrinsics(fn.Properties.Environment?.Variables ?? {}, this.options.resolveReference)),
+    ) as Record<string, string>;
+    const userArns = [environment.USER_ON_EVENT_FUNCTION_ARN, environment.USER_IS_COMPLETE_FUNCTION_ARN];
+    const [stateMachine] = resources.filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine');
+    return new LocalProviderFramework({
+      frameworkFunctions: new Map(framework.map(([id]) => [arnOf(id), codeOf(id)])),
+      userFunctions: new Map(functions.filter(([id]) => userArns.includes(arnOf(id))).map(([id]) => [arnOf(id), codeOf(id)])),
+      environment,
+      waiterDefinition: JSON.parse(resolveIntrinsics(stateMachine[1].Properties.DefinitionString, this.options.resolveReference)),
+      wait: this.options.wait,
+    });
   }
 
   /** The directory of the asset that a template's S3 key names, from the stack's asset manifest. */
@@ -376,14 +320,4 @@ export function stringify(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringify(v)]));
   }
   return value === undefined || value === null ? value : String(value);
-}
-
-/** A Lambda invocation: JSON in, JSON out, an exception becomes the runtime's error payload. */
-async function invoke(fn: (event: unknown) => Promise<unknown>, event: unknown): Promise<Record<string, any>> {
-  try {
-    const result = await fn(JSON.parse(JSON.stringify(event)));
-    return JSON.parse(JSON.stringify(result ?? {}));
-  } catch (error) {
-    return { errorMessage: (error as Error).message, errorType: (error as Error).name };
-  }
 }

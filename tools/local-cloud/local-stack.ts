@@ -39,6 +39,17 @@ export function silenceHandlerLog(): () => void {
   };
 }
 
+/**
+ * An app whose cloud assembly is written under this repository's cdk.out/, so that the Provider
+ * framework's code, run from its asset there, finds the AWS SDK clients it expects from the Lambda
+ * runtime in this repository's node_modules (pinned as dev dependencies).
+ */
+export function localApp(): App {
+  const root = path.join(__dirname, '..', '..', 'cdk.out');
+  fs.mkdirSync(root, { recursive: true });
+  return new App({ outdir: fs.mkdtempSync(path.join(root, 'local-cloud-')) });
+}
+
 /** Synthesizes the app and returns its cloud assembly directory: the templates and the staged assets. */
 export function synthesize(app: App, stack: Stack): string {
   const directory = app.synth().directory;
@@ -56,7 +67,7 @@ export function driverFor(
   emulator: EmrServerlessEmulator,
   assemblyDir: string,
   stackName: string,
-  options: Pick<DriverOptions, 'wait' | 'queryIntervalMs' | 'onEvent'>,
+  options: Pick<DriverOptions, 'wait' | 'onEvent'>,
 ): CloudFormationDriver {
   const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, `${stackName}.template.json`), 'utf8'));
   const applicationIds = new Map<string, string>();
@@ -86,6 +97,12 @@ export function driverFor(
       }
       if (type === 'AWS::Lambda::Function' && attribute === 'Arn') {
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
+      }
+      if (type === 'AWS::StepFunctions::StateMachine' && attribute === undefined) {
+        return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${logicalId}`;
+      }
+      if (type === 'AWS::Logs::LogGroup' && attribute === undefined) {
+        return `/local/${logicalId}`;
       }
       throw new Error(`the local stack cannot resolve ${logicalId}${attribute ? `.${attribute}` : ''}`);
     },
