@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ID, StartSessionBody, validateStartSession, validateTagMap } from './start-session-validation';
+import { readBody } from './read-body';
 
 export type Operation =
   | 'StartSession'
@@ -487,13 +488,4 @@ function fingerprint(body: StartSessionBody): string {
 
 function randomId(): string {
   return createHash('sha1').update(String(Math.random())).digest('hex').slice(0, 32);
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

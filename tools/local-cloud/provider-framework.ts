@@ -18,6 +18,7 @@ import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readBody } from './read-body';
 
 /** What CloudFormation received: the body of the framework's PUT to the ResponseURL. */
 export interface FrameworkResponse {
@@ -282,15 +283,6 @@ function loadExport(code: FunctionCode, loaded: Map<string, string>): Entry {
     throw new Error(`${code.file} exports no function ${code.exportName}`);
   }
   return entry;
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** A key and a certificate for localhost, made with openssl for this run only. */
