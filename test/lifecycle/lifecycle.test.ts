@@ -14,7 +14,7 @@ import { CLIENT_TOKEN_TAG, HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../la
 import { Session, SessionProps, SessionRenewal } from '../../lib';
 import { ExampleStack } from '../../examples/app';
 import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
-import { driverFor, localApp, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
+import { driverFor, localApp, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../../tools/local-cloud/emulator';
 
 const emulator = new EmrServerlessEmulator();
@@ -23,6 +23,7 @@ beforeAll(async () => {
   useEmulatorEndpoint(await emulator.start());
 });
 afterAll(() => emulator.stop());
+afterAll(removeLocalApps);
 
 let logSpy: jest.SpyInstance;
 let debugSpy: jest.SpyInstance;

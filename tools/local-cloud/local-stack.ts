@@ -47,7 +47,22 @@ export function silenceHandlerLog(): () => void {
 export function localApp(): App {
   const root = path.join(__dirname, '..', '..', 'cdk.out');
   fs.mkdirSync(root, { recursive: true });
-  return new App({ outdir: fs.mkdtempSync(path.join(root, 'local-cloud-')) });
+  const outdir = fs.mkdtempSync(path.join(root, 'local-cloud-'));
+  if (assemblies.length === 0) {
+    process.once('exit', removeLocalApps);
+  }
+  assemblies.push(outdir);
+  return new App({ outdir });
+}
+
+/** The cloud assemblies this process wrote with `localApp`. */
+const assemblies: string[] = [];
+
+/** Removes the cloud assemblies `localApp` wrote: at exit, or when a test suite is done with them. */
+export function removeLocalApps(): void {
+  for (const dir of assemblies.splice(0)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Synthesizes the app and returns its cloud assembly directory: the templates and the staged assets. */
