@@ -3,12 +3,12 @@
  * from the one table (`fixtures/start-session-constraints.ts`) that also holds the emulator to the API
  * reference, so the two cannot drift apart unseen.
  */
-import { Duration } from 'aws-cdk-lib';
-import type { IApplicationRef } from 'aws-cdk-lib/aws-emrserverless';
+import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { SessionProps } from '../lib';
 import { RENDERED_PROPERTIES_MAX_BYTES, validateRenderedSize } from '../lib/framework-limits';
-import { sessionPropsWarnings, validateSessionProps } from '../lib/validate-props';
+import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from '../lib/validate-props';
 import {
   BOUNDARY_CASES,
   BoundaryCase,
@@ -24,7 +24,7 @@ function propsFor(request: StartSessionRequest, extra: Partial<SessionProps> = {
   return {
     application: {
       applicationRef: { applicationId, applicationArn: `arn:aws:emr-serverless:us-east-1:123456789012:/applications/${applicationId}` },
-    } as IApplicationRef,
+    } as emrserverless.IApplicationRef,
     executionRole: { roleArn: request.executionRoleArn ?? VALID_ROLE_ARN } as iam.IRole,
     sessionName: request.name,
     idleTimeout: request.idleTimeoutMinutes === undefined ? undefined : Duration.minutes(request.idleTimeoutMinutes),
@@ -151,5 +151,88 @@ describe('the rendered size, which an update must fit twice into a Step Function
 
   test('a large but fitting runtime configuration passes', () => {
     expect(validateRenderedSize(rendered([configuration(100)]))).toEqual([]);
+  });
+});
+
+describe("the application's preconditions, where they are known at synth", () => {
+  const stack = new Stack(new App(), 'ApplicationChecks');
+  let count = 0;
+  const application = (overrides: Partial<emrserverless.CfnApplicationProps> = {}) =>
+    new emrserverless.CfnApplication(stack, `Application${count++}`, {
+      releaseLabel: 'emr-7.13.0',
+      type: 'SPARK',
+      interactiveConfiguration: { sessionEnabled: true },
+      ...overrides,
+    });
+
+  test.each(['emr-7.13.0', 'emr-7.13.1', 'emr-7.14.0', 'emr-8.0.0', 'emr-serverless-latest'])('accepts release %s', (releaseLabel) => {
+    expect(checkApplication(application({ releaseLabel }))).toEqual({ errors: [], warnings: [] });
+  });
+
+  test.each(['emr-7.12.9', 'emr-7.12.0', 'emr-6.15.0', 'emr-7.9.99'])('refuses release %s, older than emr-7.13.0', (releaseLabel) => {
+    expect(checkApplication(application({ releaseLabel })).errors).toEqual([
+      `application releaseLabel must be emr-7.13.0 or later for interactive sessions, got '${releaseLabel}'`,
+    ]);
+  });
+
+  test('refuses a type other than SPARK, in any case', () => {
+    expect(checkApplication(application({ type: 'spark' })).errors).toEqual([]);
+    expect(checkApplication(application({ type: 'HIVE' })).errors).toEqual([
+      "application type must be SPARK for interactive sessions, got 'HIVE'",
+    ]);
+  });
+
+  test('refuses an application whose sessions are not enabled', () => {
+    const message = (value: unknown) =>
+      `application interactiveConfiguration.sessionEnabled must be true for interactive sessions, got ${value}`;
+    expect(checkApplication(application({ interactiveConfiguration: { sessionEnabled: false } })).errors).toEqual([message(false)]);
+    expect(checkApplication(application({ interactiveConfiguration: {} })).errors).toEqual([message(undefined)]);
+    expect(checkApplication(application({ interactiveConfiguration: undefined })).errors).toEqual([message(undefined)]);
+  });
+
+  test('warns, not fails, when auto-start is off', () => {
+    expect(checkApplication(application({ autoStartConfiguration: { enabled: false } }))).toEqual({
+      errors: [],
+      warnings: [
+        'application autoStartConfiguration.enabled is false: StartSession needs the application STARTED, ' +
+          'so start it before this stack deploys or enable auto-start',
+      ],
+    });
+    expect(checkApplication(application({ autoStartConfiguration: { enabled: true } })).warnings).toEqual([]);
+  });
+
+  test('skips every check whose value is a token', () => {
+    const token = new CfnParameter(stack, `Token${count++}`).valueAsString;
+    const enabled = new CfnParameter(stack, `Enabled${count++}`).valueAsString as unknown as boolean;
+    expect(
+      checkApplication(application({ releaseLabel: token, type: token, interactiveConfiguration: { sessionEnabled: enabled } })),
+    ).toEqual({ errors: [], warnings: [] });
+  });
+});
+
+describe('tokens are skipped', () => {
+  const stack = new Stack(new App(), 'Tokens');
+  const token = () => new CfnParameter(stack, `P${stack.node.children.length}`).valueAsString;
+
+  test('in the role ARN, the tags, and the renewal token', () => {
+    const renewal = { token: token() } as SessionProps['renewal'];
+    expect(validateSessionProps(propsFor({ executionRoleArn: token(), tags: { [token()]: token() } }, { renewal }))).toEqual([]);
+    expect(validateTags(Token.asAny({ resolve: () => ({}) }) as unknown as Record<string, string>)).toEqual([]);
+  });
+
+  test('a renewal token that is valid passes, an empty one fails', () => {
+    expect(validateSessionProps(propsFor({}, { renewal: { token: 'run-1' } as SessionProps['renewal'] }))).toEqual([]);
+    expect(validateSessionProps(propsFor({}, { renewal: { token: '' } as SessionProps['renewal'] }))).toEqual([
+      "renewal token must be 1 to 256 characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got ''",
+    ]);
+  });
+
+  test('a duration of one second or one minute is singular', () => {
+    expect(validateSessionProps(propsFor({}, { startTimeout: Duration.seconds(1) }))).toEqual([
+      'startTimeout must be a whole number of seconds between 1 and 45 minutes, got 1 second',
+    ]);
+    expect(validateSessionProps(propsFor({}, { idleTimeout: Duration.millis(60_500) }))).toEqual([
+      'idleTimeout must be a whole number of minutes between 0 and 1000000, got 60.5 seconds',
+    ]);
   });
 });

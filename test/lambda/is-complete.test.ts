@@ -221,6 +221,29 @@ describe('isComplete: a requested session (create, and every replacement)', () =
       'StartSession failed: ValidationException: Sessions are not enabled. No session was started.',
     );
     expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+    // Only an AccessDeniedException is waited out: a refusal is final at once.
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 1);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('names every session the request started when it terminates them, and skips listed sessions without tags', async () => {
+    const token = deriveClientToken(buildCreateEvent());
+    emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500));
+    emr
+      .on(ListSessionsCommand)
+      .resolves({ sessions: [sessionIn('IDLE', SESSION_ID), sessionIn('IDLE', OTHER_SESSION_ID), sessionIn('IDLE', '00funtagged00001')] });
+    emr
+      .on(GetSessionCommand, { sessionId: SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
+      .resolves({ session: sessionIn('STARTING', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: '00funtagged00001' })
+      .resolves({ session: { ...sessionIn('IDLE', '00funtagged00001'), tags: undefined } });
+
+    await expect(isCreateComplete()).rejects.toThrow(`The session it started (${SESSION_ID}, ${OTHER_SESSION_ID}) has been terminated.`);
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 2);
   });
 
   test('fails when StartSession did not answer, after terminating the session it started anyway', async () => {
@@ -437,6 +460,31 @@ describe('isComplete: delete', () => {
       /601 seconds after Delete asked it to terminate \(00fsession000001 IDLE\)/,
     );
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
+  });
+
+  test('a session still live exactly ten minutes after Delete asked is asked again, not failed yet', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID) });
+    await expect(isComplete(buildDeleteEvent(), askedAgo(600))).resolves.toStrictEqual({ IsComplete: false });
+  });
+
+  test('GetSession failing for now while waiting: asks again at the next poll, sends nothing meanwhile', async () => {
+    emr.on(GetSessionCommand).rejects(serviceError('InternalServerException', 500, 'try later'));
+    await expect(isComplete(buildDeleteEvent(), askedAgo(601))).resolves.toStrictEqual({ IsComplete: false });
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+  });
+
+  test('a termination time that does not parse starts the clock now', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID) });
+    const answer = { PhysicalResourceId: SESSION_ARN, TerminationRequestedAt: 'yesterday' };
+    await expect(isComplete(buildDeleteEvent(), answer)).resolves.toStrictEqual({ IsComplete: false });
+  });
+
+  test('a requested session: listing failing for now means asking again at the next poll', async () => {
+    const requested = requestedIdOf(buildCreateEvent());
+    emr.on(ListSessionsCommand).rejects(serviceError('ThrottlingException', 429, 'slow down'));
+    await expect(isComplete(buildDeleteEvent(requested), askedAgo(15, requested))).resolves.toStrictEqual({ IsComplete: false });
+    emr.on(ListSessionsCommand).rejects(serviceError('AccessDeniedException', 403, 'not authorized'));
+    await expect(isComplete(buildDeleteEvent(requested), askedAgo(15, requested))).rejects.toThrow('not authorized');
   });
 
   test('a request that began without a termination time starts the clock now', async () => {
