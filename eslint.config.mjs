@@ -4,7 +4,20 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'lambda-dist/', 'dist/', 'dist-code/', 'coverage/', '**/*.js', '**/*.d.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      'lambda-dist/',
+      'dist/',
+      'dist-code/',
+      'coverage/',
+      '.stryker-tmp/',
+      'reports/',
+      '**/*.js',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,6 +15,8 @@ const GATES = [
 
 const common = {
   testEnvironment: 'node',
+  // Stryker's sandboxes copy the tests: never run those copies.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   // 'ts' first: jsii compiles lib/*.js in place, and jest must never run that stale output.
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   transform: { '^.+\\.ts$': 'ts-jest' },
@@ -24,7 +26,12 @@ const common = {
 module.exports = {
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testRegex: '/test/.*\\.test\\.ts$', testPathIgnorePatterns: ['/node_modules/', ...GATES] },
-    { ...common, displayName: 'gates', testRegex: GATES },
+    {
+      ...common,
+      displayName: 'unit',
+      testRegex: '/test/.*\\.test\\.ts$',
+      testPathIgnorePatterns: ['/node_modules/', '/.stryker-tmp/', ...GATES],
+    },
+    { ...common, displayName: 'gates', testRegex: GATES, testPathIgnorePatterns: ['/node_modules/', '/.stryker-tmp/'] },
   ],
 };
