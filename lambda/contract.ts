@@ -150,5 +150,12 @@ export const SDK_CONNECT_TIMEOUT_MS = 5_000;
 export const SDK_REQUEST_TIMEOUT_MS = 30_000;
 export const SDK_MAX_ATTEMPTS = 3;
 
+/**
+ * How long StartSession waits out an AccessDeniedException, in steps (35 seconds in all): the
+ * policy that allows it may come from the same deployment, and IAM takes seconds to propagate.
+ * The isComplete Lambda timeout leaves room for the whole wait.
+ */
+export const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
+
 /** The environment variable that tells the handler the log group it writes to, for failure reasons. */
 export const LOG_GROUP_ENV = 'SESSION_HANDLER_LOG_GROUP';

@@ -11,7 +11,7 @@ import {
   TerminateSessionCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-emr-serverless';
-import { CLIENT_TOKEN_TAG } from './contract';
+import { ACCESS_DENIED_DELAYS_MS, CLIENT_TOKEN_TAG } from './contract';
 import { describeError, isAccessDenied, isNotFound, isTransient, truncate } from './errors';
 import { log } from './log';
 import { RequestedSession, SessionRef } from './physical-id';
@@ -23,8 +23,6 @@ export const ENDED_STATES: ReadonlySet<string> = new Set([SessionState.TERMINATI
 const LIVE_STATES = [SessionState.SUBMITTED, SessionState.STARTING, SessionState.STARTED, SessionState.IDLE, SessionState.BUSY];
 /** What `poll` returns when the service could not be asked this time. */
 export const UNAVAILABLE = Symbol('unavailable');
-/** How long StartSession waits out an AccessDeniedException, in steps: 35 seconds in all, well within the Lambda timeout. */
-const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
 
 /** A session found by its token tag, with the state it was seen in. */
 export type TaggedSession = SessionRef & { readonly state: string };

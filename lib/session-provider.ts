@@ -6,7 +6,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { LOG_GROUP_ENV, PROVIDER_ID, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from '../lambda/contract';
+import {
+  ACCESS_DENIED_DELAYS_MS,
+  LOG_GROUP_ENV,
+  PROVIDER_ID,
+  SDK_CONNECT_TIMEOUT_MS,
+  SDK_MAX_ATTEMPTS,
+  SDK_REQUEST_TIMEOUT_MS,
+} from '../lambda/contract';
 import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
 /** The bundled handler: built by `npm run bundle` (run by `npm ci` through `prepare`) and shipped in the package. */
@@ -14,8 +21,8 @@ const HANDLER_ASSET = path.join(__dirname, '..', 'lambda-dist', 'session-handler
 
 /** The longest one SDK call can take: every attempt connects and waits for its response (SDK backoff is under a second). */
 const SDK_CALL_MAX = Duration.millis(SDK_MAX_ATTEMPTS * (SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS + 1_000));
-/** How long StartSession may wait out IAM propagation (the handler's AccessDenied delays: 5 + 10 + 20 s). */
-const ACCESS_DENIED_WAIT = Duration.seconds(35);
+/** How long StartSession may wait out IAM propagation: the handler's AccessDenied delays, added up. */
+const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, ms) => sum + ms, 0));
 /**
  * How many SDK calls in a row each function's timeout allows for, each at its longest. onEvent makes
  * one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of a requested

@@ -462,7 +462,7 @@ describe('isComplete: delete', () => {
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
   });
 
-  test('a session still live exactly ten minutes after Delete asked is asked again, not failed yet', async () => {
+  test('a session still TERMINATING exactly ten minutes after Delete asked is waited for, not failed yet', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATING', SESSION_ID) });
     await expect(isComplete(buildDeleteEvent(), askedAgo(600))).resolves.toStrictEqual({ IsComplete: false });
   });

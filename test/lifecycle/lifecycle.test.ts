@@ -324,6 +324,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     const [created] = await driver.createStack();
 
     expect(created.status).toBe('SUCCESS');
+    expect(driver.framework.startExecutionStatuses).toEqual([400, 400, 200]);
     expect(emulator.sessionIds()).toHaveLength(1);
     expectNothingLeaked(driver);
   });
@@ -334,6 +335,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     const [created] = await driver.createStack();
 
     expect(created.status).toBe('SUCCESS');
+    expect(driver.framework.responsePutStatuses).toEqual([500, 200]);
     expectNothingLeaked(driver);
   });
 

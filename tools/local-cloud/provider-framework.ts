@@ -113,6 +113,9 @@ export class LocalProviderFramework {
   private readonly droppedResponses = new Map<string, number>();
   /** Per user handler export: how many times the framework invoked it (retries included). */
   public readonly invocations = new Map<string, number>();
+  /** The status every StartExecution call, and every PUT to a ResponseURL, was answered with. */
+  public readonly startExecutionStatuses: number[] = [];
+  public readonly responsePutStatuses: number[] = [];
   private responsePutFaults = 0;
   private executions: Array<{ stateMachineArn: string; input: string }> = [];
   private readonly responses = new Map<string, FrameworkResponse>();
@@ -227,10 +230,12 @@ export class LocalProviderFramework {
       } else {
         this.startExecutionFaults.shift();
       }
+      this.startExecutionStatuses.push(400);
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(JSON.stringify({ __type: 'com.amazonaws.swf.service.v2.model#ThrottlingException', message: 'Rate exceeded' }));
       return;
     }
+    this.startExecutionStatuses.push(200);
     this.executions.push({ stateMachineArn: body.stateMachineArn, input: body.input });
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
     res.end(JSON.stringify({ executionArn: `${body.stateMachineArn}:${randomUUID()}`, startDate: Date.now() / 1000 }));
@@ -241,11 +246,13 @@ export class LocalProviderFramework {
     const body = await readBody(req);
     if (this.responsePutFaults > 0) {
       this.responsePutFaults--;
+      this.responsePutStatuses.push(500);
       res.writeHead(500).end();
       return;
     }
     const key = /^\/cloudformation-response\/([^?/]+)/.exec(req.url ?? '')?.[1];
     if (req.method === 'PUT' && key) {
+      this.responsePutStatuses.push(200);
       this.responses.set(key, JSON.parse(body));
     }
     res.writeHead(200).end();
@@ -272,9 +279,10 @@ export class LocalProviderFramework {
 function loadExport(code: FunctionCode, loaded: Map<string, string>): Entry {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(code.file);
+  // Hashed once per file: this runs on every invocation and every waiter attempt.
   for (const file of fs.readdirSync(path.dirname(code.file)).filter((name) => name.endsWith('.js'))) {
     const full = path.join(path.dirname(code.file), file);
-    if (require.cache[full]) {
+    if (require.cache[full] && !loaded.has(full)) {
       loaded.set(full, createHash('sha256').update(fs.readFileSync(full)).digest('hex'));
     }
   }
