@@ -159,3 +159,14 @@ export const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
 
 /** The environment variable that tells the handler the log group it writes to, for failure reasons. */
 export const LOG_GROUP_ENV = 'SESSION_HANDLER_LOG_GROUP';
+
+/**
+ * How one isComplete invocation waits: it polls every `POLL_INTERVAL_MS` for up to the window its
+ * function's environment names (`POLL_WINDOW_ENV`, seconds, set by the construct to
+ * `POLL_WINDOW_SECONDS`) before it answers "not yet" to the Provider framework's waiter. A session
+ * that becomes usable is noticed within one interval, not at the waiter's next attempt; the Lambda
+ * timeout leaves room for the whole window. Unset or not a whole number: one poll an invocation.
+ */
+export const POLL_WINDOW_ENV = 'SESSION_HANDLER_POLL_WINDOW_SECONDS';
+export const POLL_WINDOW_SECONDS = 30;
+export const POLL_INTERVAL_MS = 2_000;

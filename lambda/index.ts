@@ -3,7 +3,7 @@
  * `custom_resources.Provider` framework: `onEvent` decides, `isComplete` is polled until it is done.
  */
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
-import { LOG_GROUP_ENV, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './contract';
+import { LOG_GROUP_ENV, POLL_WINDOW_ENV, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './contract';
 import { IsCompleteResponse, OnEventResponse, SessionEvent, SessionHandler } from './session-handler';
 
 // The SDK's own endpoint resolution and retry policy (standard mode), so that
@@ -38,7 +38,13 @@ export async function onEvent(event: SessionEvent): Promise<OnEventResponse> {
 }
 
 export async function isComplete(event: SessionEvent): Promise<IsCompleteResponse> {
-  return withLogGroupInReason(() => new SessionHandler(emrServerless(), event).isComplete());
+  return withLogGroupInReason(() => new SessionHandler(emrServerless(), event, { pollWindowMs: pollWindowMs() }).isComplete());
+}
+
+/** The poll window the construct set in the function's environment; anything else means one poll an invocation. */
+function pollWindowMs(): number {
+  const seconds = Number(process.env[POLL_WINDOW_ENV]);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { EMRServerlessClient, Session, SessionState } from '@aws-sdk/client-emr-serverless';
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import { deriveClientToken } from './client-token';
@@ -6,6 +7,7 @@ import {
   ATTR_ARN,
   ATTR_ENDPOINT,
   ATTR_SESSION_ID,
+  POLL_INTERVAL_MS,
   SessionResourceProperties,
   SessionResponseData,
   TERMINATE_TIMEOUT_SECONDS,
@@ -14,7 +16,7 @@ import {
 import { describeError, isRefusal, truncate } from './errors';
 import { sessionHandle, stackNameOf } from './handle';
 import { describeRequest, log } from './log';
-import { parsePhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
+import { parsePhysicalId, PhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
 import {
   buildStartSessionInput,
   changedImmutableProperties,
@@ -37,8 +39,13 @@ const READY_STATES: ReadonlySet<string> = new Set([SessionState.STARTED, Session
 const STARTING_STATES: ReadonlySet<string> = new Set([SessionState.SUBMITTED, SessionState.STARTING]);
 const NOT_YET: IsCompleteResponse = { IsComplete: false };
 
-/** What a handler may be given instead of the real clock, in tests. */
 export interface SessionHandlerOptions {
+  /**
+   * How long isComplete keeps polling within one invocation before it answers "not yet".
+   * @default 0: one poll an invocation
+   */
+  readonly pollWindowMs?: number;
+  /** The clock and the wait, given instead of the real ones in tests. */
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -61,6 +68,9 @@ export interface SessionHandlerOptions {
 export class SessionHandler {
   private readonly sessions: Sessions;
   private readonly now: () => Date;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** When this invocation's polling stops: isComplete answers "not yet" rather than poll after it. */
+  private readonly pollWindowEnds: number;
 
   constructor(
     client: EMRServerlessClient,
@@ -68,7 +78,9 @@ export class SessionHandler {
     options: SessionHandlerOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.sessions = new Sessions(client, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))));
+    this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
+    this.sessions = new Sessions(client, this.sleep);
+    this.pollWindowEnds = this.now().getTime() + (options.pollWindowMs ?? 0);
   }
 
   public async onEvent(): Promise<OnEventResponse> {
@@ -132,7 +144,7 @@ export class SessionHandler {
       throw new Error(`StartSession failed: ${describeError(error)}. ${cleanup}`, { cause: error });
     }
     try {
-      const answer = await this.isStartedSessionReady(started, spec);
+      const answer = await this.pollWithinWindow(() => this.isStartedSessionReady(started, spec));
       return answer.IsComplete ? { ...answer, PhysicalResourceId: started.arn } : answer;
     } catch (error) {
       const cleanup = await this.sessions.terminateStartedBy(requested);
@@ -184,7 +196,8 @@ export class SessionHandler {
       return this.isRequestedSessionReady(target);
     }
     if (target?.kind === 'session') {
-      return this.isStartedSessionReady(target.session, this.spec());
+      const spec = this.spec();
+      return this.pollWithinWindow(() => this.isStartedSessionReady(target.session, spec));
     }
     throw new Error(`the physical id '${physicalId}' names no session`);
   }
@@ -259,6 +272,10 @@ export class SessionHandler {
       log('session is terminated: the physical id names no session', { physicalId });
       return { IsComplete: true };
     }
+    return this.pollWithinWindow(() => this.isTargetTerminated(target, physicalId));
+  }
+
+  private async isTargetTerminated(target: PhysicalId, physicalId: string | undefined): Promise<IsCompleteResponse> {
     const remaining = target.kind === 'requested' ? await this.sessions.pollStartedBy(target) : await this.stillRunning(target.session);
     if (remaining === UNAVAILABLE) {
       return NOT_YET;
@@ -297,6 +314,22 @@ export class SessionHandler {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Asks `check` again every POLL_INTERVAL_MS until it is done or its next poll would start after
+   * this invocation's poll window: a session that becomes usable (or terminated) is noticed within
+   * one interval, where the waiter's next attempt would come seconds later. A failure ends the
+   * invocation at once, as it would after a single poll.
+   */
+  private async pollWithinWindow(check: () => Promise<IsCompleteResponse>): Promise<IsCompleteResponse> {
+    for (;;) {
+      const answer = await check();
+      if (answer.IsComplete || this.now().getTime() + POLL_INTERVAL_MS > this.pollWindowEnds) {
+        return answer;
+      }
+      await this.sleep(POLL_INTERVAL_MS);
+    }
+  }
 
   /** The new properties, parsed; only the paths that start or keep a session read them. */
   private spec(): SessionSpec {

@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 import {
   ACCESS_DENIED_DELAYS_MS,
   LOG_GROUP_ENV,
+  POLL_WINDOW_ENV,
+  POLL_WINDOW_SECONDS,
   PROVIDER_ID,
   SDK_CONNECT_TIMEOUT_MS,
   SDK_MAX_ATTEMPTS,
@@ -31,16 +33,27 @@ const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, 
  * call when the service is well, so the allowance below covers a search through many sessions.
  */
 const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
+/** How long one isComplete invocation may poll before it answers "not yet"; its last poll is one of the calls counted above. */
+const POLL_WINDOW = Duration.seconds(POLL_WINDOW_SECONDS);
 /** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */
 const SEARCH_ALLOWANCE = Duration.minutes(2);
 
 /**
- * The framework gives up on a request after this long. The handler's own limits (start timeout,
- * terminate timeout) are shorter, so it is the handler that fails a request, with a reason, and
- * terminates what it started.
+ * How the Provider framework's waiter asks isComplete again. Each isComplete invocation polls the
+ * session every couple of seconds for up to POLL_WINDOW_SECONDS before it answers "not yet", so the
+ * waiter only has to bridge a short gap between two invocations: a session that becomes usable is
+ * noticed within seconds, not at the next of 15-second polls.
  */
-const PROVIDER_TOTAL_TIMEOUT = Duration.hours(1);
-const QUERY_INTERVAL = Duration.seconds(15);
+const QUERY_INTERVAL = Duration.seconds(2);
+/**
+ * The framework gives up on a request after this many waiter attempts (it counts them as
+ * `totalTimeout / queryInterval`). An attempt that answers "not yet" lasts the poll window plus the
+ * interval, so this many take about an hour. The handler's own limits (start timeout, terminate
+ * timeout) are shorter, so it is the handler that fails a request, with a reason, and terminates
+ * what it started.
+ */
+const WAITER_ATTEMPTS = Math.ceil(Duration.hours(1).toSeconds() / (POLL_WINDOW_SECONDS + QUERY_INTERVAL.toSeconds()));
+const PROVIDER_TOTAL_TIMEOUT = Duration.seconds(WAITER_ATTEMPTS * QUERY_INTERVAL.toSeconds());
 /** EMR Serverless's default limit of concurrent sessions per application (the Spark Connect user guide). */
 const SESSIONS_PER_APPLICATION_QUOTA = 25;
 
@@ -102,7 +115,13 @@ export class SessionProvider extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     }));
     const handlerRole = this.lambdaRole('HandlerRole', logGroup);
-    const handler = (name: string, handlerExport: string, timeout: Duration, description: string) =>
+    const handler = (
+      name: string,
+      handlerExport: string,
+      timeout: Duration,
+      description: string,
+      environment: Record<string, string> = {},
+    ) =>
       new lambda.Function(this, name, {
         code: lambda.Code.fromAsset(HANDLER_ASSET),
         handler: `index.${handlerExport}`,
@@ -117,7 +136,7 @@ export class SessionProvider extends Construct {
         applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
         systemLogLevelV2: lambda.SystemLogLevel.WARN,
         description,
-        environment: { [LOG_GROUP_ENV]: logGroup.logGroupName },
+        environment: { [LOG_GROUP_ENV]: logGroup.logGroupName, ...environment },
       });
     const onEvent = handler(
       'OnEvent',
@@ -128,8 +147,9 @@ export class SessionProvider extends Construct {
     const isComplete = handler(
       'IsComplete',
       'isComplete',
-      invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
+      invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE).plus(POLL_WINDOW)),
       'Starts EMR Serverless sessions and reports when they are ready or terminated',
+      { [POLL_WINDOW_ENV]: String(POLL_WINDOW_SECONDS) },
     );
 
     const provider = new cr.Provider(this, 'Provider', {

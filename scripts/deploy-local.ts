@@ -10,7 +10,7 @@ import { buildApp, ExampleStack } from '../examples/app';
 import { driverFor, localApp, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';
 
-// Sessions start in about a minute on AWS; here in seconds, polled every second instead of every 15.
+// Sessions start in about a minute on AWS; here in seconds. Everything else runs in real time, as deployed.
 const emulator = new EmrServerlessEmulator({ submittedMs: 1500, startingMs: 3000, terminatingMs: 1500 });
 const started = Date.now();
 const lastStates = new Map<string, string>();
@@ -30,9 +30,6 @@ function reportSessionStates(): void {
   }
 }
 
-/** How much faster than real time the waiter's intervals pass here. */
-const TIME_COMPRESSION = 15;
-
 async function main(): Promise<void> {
   console.log('LOCAL SIMULATION: no AWS account is used. The handler bundle and the AWS SDK are real; EMR Serverless is');
   console.log('a local emulator. `npx cdk deploy` is the real thing.\n');
@@ -41,9 +38,9 @@ async function main(): Promise<void> {
   const app = buildApp(localApp());
   const stack = app.node.findChild('EmrServerlessSessionExample') as ExampleStack;
   const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, {
-    // The waiter's 15-second interval, shown 15 times faster: the emulated sessions start in seconds.
+    // The waiter's interval between two isComplete invocations, each of which polls for up to 30 s.
     wait: async (ms) => {
-      await new Promise((resolve) => setTimeout(resolve, ms / TIME_COMPRESSION));
+      await new Promise((resolve) => setTimeout(resolve, ms));
       reportSessionStates();
     },
     onEvent: (logicalId, status, detail) => {

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ShapeFigures } from '../bench/latency';
 
 const ROOT = path.join(__dirname, '..');
 const README = path.join(ROOT, 'README.md');
@@ -34,6 +35,7 @@ interface Results {
   readonly response: { baseline: number; library: number };
   readonly handler: { library: { bytes: number; loadMs: number } };
   readonly apiCalls: { createByOperation: Record<string, number>; deleteByOperation: Record<string, number> };
+  readonly latency: Record<'v0.1' | 'current', ShapeFigures>;
 }
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -56,6 +58,9 @@ export function renderFigures(r: Results): string {
         return `| ${row.sessions} | ${name} | ${n(f.templateBytes)} | ${n(f.resources)} | ${n(f.maxRoleInlinePolicyChars)} | ${deployable(f)} |`;
       }),
     );
+  const before = r.latency['v0.1'];
+  const after = r.latency.current;
+  const seconds = (value: number) => value.toFixed(1);
   const first = r.rows[0];
   const hundred = r.rows.find((row) => row.sessions === 100)!;
   const perSession = r.bytesPerAddedSession;
@@ -78,9 +83,14 @@ export function renderFigures(r: Results): string {
     `  cost of one provider per stack is about ${n(fixedBytes / 1000)} KB and ${first.library.resources - 1} resources.`,
     `- The worst-case response to CloudFormation is ${n(r.response.library)} bytes (the limit is 4,096).`,
     `- The handler bundle is ${n(r.handler.library.bytes / 1024)} KiB (the pinned SDK client, minified and tree-shaken).`,
-    `- Against the emulator, a create makes ${calls(r.apiCalls.createByOperation)} (StartSession and GetSession`,
-    "  once per 15-second poll until the session is ready; the StartSession repeats the request's token, so",
-    `  it starts nothing new); a delete ${calls(r.apiCalls.deleteByOperation)}.`,
+    `- A session that becomes usable reaches CloudFormation as SUCCESS ${seconds(after.overheadSeconds.median)} s later (median of ${after.creates}`,
+    `  creates through the Provider framework; ${seconds(after.overheadSeconds.p90)} s at the 90th percentile, ${seconds(after.overheadSeconds.max)} s at most), against`,
+    `  ${seconds(before.overheadSeconds.median)} s (${seconds(before.overheadSeconds.p90)} s, ${seconds(before.overheadSeconds.max)} s) with 0.1's one poll every 15 seconds. The price: ${before.apiCallsPerCreate} API calls`,
+    `  a create become ${after.apiCallsPerCreate} (median), and the isComplete functions run while the session starts.`,
+    `- Lambda cost of a create: ${after.gbSecondsPerCreate.toFixed(1)} GB-seconds (median; 0.1's shape: ${before.gbSecondsPerCreate.toFixed(2)}). ${TIMING}`,
+    `- Against the emulator (usable after 50 s), a create makes ${calls(r.apiCalls.createByOperation)}`,
+    "  (StartSession once per isComplete invocation, repeating the request's token, so it starts nothing",
+    `  new; GetSession every 2 seconds); a delete ${calls(r.apiCalls.deleteByOperation)}.`,
     `- Timings on ${r.measuredAt.slice(0, 10)}, ${r.machine ? `${r.machine.cores} cores (${r.machine.cpu})` : 'the CI machine'}, Node.js ${r.node}: ${TIMING}`,
     `  synth at 100 sessions ${n(hundred.library.synthMs)} ms against ${n(hundred.baseline.synthMs)} ms (${(hundred.library.synthMs / hundred.baseline.synthMs).toFixed(2)}x); ${TIMING}`,
     `  the handler loads in ${n(r.handler.library.loadMs)} ms in a fresh Node.js process. ${TIMING}`,

@@ -242,11 +242,25 @@ describe('provider', () => {
     const handlers = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
       /EMR Serverless session/.test(fn.Properties.Description ?? ''),
     );
-    for (const fn of handlers) {
-      expect(fn.Properties.Environment.Variables).toEqual({
-        SESSION_HANDLER_LOG_GROUP: { Ref: expect.stringMatching(/SessionProviderLogs/) },
-      });
-    }
+    const logGroup = { SESSION_HANDLER_LOG_GROUP: { Ref: expect.stringMatching(/SessionProviderLogs/) } };
+    expect(Object.fromEntries(handlers.map((fn) => [fn.Properties.Handler, fn.Properties.Environment.Variables]))).toEqual({
+      'index.onEvent': logGroup,
+      'index.isComplete': { ...logGroup, SESSION_HANDLER_POLL_WINDOW_SECONDS: '30' },
+    });
+  });
+
+  test('the waiter asks isComplete again 2 seconds after each 30-second poll window, for about an hour', () => {
+    session();
+    const template = Template.fromStack(stack);
+    const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.parse(
+      (stateMachine.Properties.DefinitionString['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '')).join(''),
+    );
+    const [retry] = definition.States[definition.StartAt].Retry;
+    expect(retry).toMatchObject({ IntervalSeconds: 2, MaxAttempts: 113, BackoffRate: 1 });
+    // Each attempt that answers "not yet" lasts the window plus the interval: about an hour in all.
+    expect(retry.MaxAttempts * (30 + retry.IntervalSeconds)).toBeGreaterThanOrEqual(3600);
+    expect((retry.MaxAttempts - 1) * (30 + retry.IntervalSeconds)).toBeLessThan(3600);
   });
 
   test('handler functions log JSON: decisions at INFO, the SDK at DEBUG, the platform at WARN', () => {
@@ -264,7 +278,7 @@ describe('provider', () => {
     );
   });
 
-  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6 and the waits for isComplete', () => {
+  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6, the waits and the poll window for isComplete', () => {
     session();
     const timeouts = Object.fromEntries(
       Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
@@ -272,7 +286,8 @@ describe('provider', () => {
         .map((fn) => [fn.Properties.Handler, fn.Properties.Timeout]),
     );
     // One call: 3 attempts of (5 s connect + 30 s request + 1 s backoff) = 108 s.
-    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 35 + 120 });
+    // isComplete: the IAM wait (35 s), a search (120 s) and the poll window (30 s) besides.
+    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 35 + 120 + 30 });
   });
 
   test('no role uses an AWS managed policy', () => {

@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG, HANDLE_TAG, LOG_GROUP_ENV } from '../../lambda/contract';
+import { CLIENT_TOKEN_TAG, HANDLE_TAG, LOG_GROUP_ENV, POLL_WINDOW_ENV } from '../../lambda/contract';
 import { isComplete as isCompleteEntry } from '../../lambda/index';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
@@ -522,5 +522,147 @@ describe('failure reasons', () => {
     await expect(isCompleteEntry(event)).rejects.toThrow(
       "the physical id 'not-a-session' names no session (handler log group: /cdk-emr-serverless-session/SessionStack)",
     );
+  });
+});
+
+describe('isComplete polls within its invocation, up to the poll window', () => {
+  const WINDOW_MS = 30_000;
+  let clock: number;
+  /** isComplete with a clock that each wait moves on, as a Lambda invocation that polls for `pollWindowMs`. */
+  async function polling(event: SessionEvent, onEventAnswer: Record<string, string> | string, pollWindowMs = WINDOW_MS) {
+    const handler = new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), asIsCompleteEvent(event, onEventAnswer), {
+      pollWindowMs,
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
+    return handler.isComplete();
+  }
+  beforeEach(() => {
+    clock = NOW.getTime();
+  });
+
+  test('a session that becomes usable during the window completes the request: one StartSession, a GetSession every 2 s', async () => {
+    emr
+      .on(GetSessionCommand)
+      .resolvesOnce({ session: sessionIn('SUBMITTED') })
+      .resolvesOnce({ session: sessionIn('STARTING') })
+      .resolves({ session: sessionIn('IDLE') });
+    const event = buildCreateEvent();
+    await expect(polling(event, requestedIdOf(event))).resolves.toEqual({
+      IsComplete: true,
+      PhysicalResourceId: SESSION_ARN,
+      Data: READY_DATA,
+    });
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 1);
+    expect(emr).toHaveReceivedCommandTimes(GetSessionCommand, 3);
+    expect(emr).toHaveReceivedCommandTimes(GetSessionEndpointCommand, 1);
+    expect(sleeps).toEqual([2000, 2000]);
+  });
+
+  test('a session still starting when the window ends: "not yet" after the poll at its last second, no poll after it', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    const event = buildCreateEvent();
+    await expect(polling(event, requestedIdOf(event))).resolves.toEqual({ IsComplete: false });
+    // Polls at 0, 2, ..., 30 s: the next would start after the window.
+    expect(emr).toHaveReceivedCommandTimes(GetSessionCommand, 16);
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 1);
+    expect(clock - NOW.getTime()).toBe(WINDOW_MS);
+  });
+
+  test('the window is counted from the start of the invocation: waiting out IAM uses it up', async () => {
+    emr
+      .on(StartSessionCommand)
+      .rejectsOnce(serviceError('AccessDeniedException', 403, 'not authorized'))
+      .rejectsOnce(serviceError('AccessDeniedException', 403, 'not authorized'))
+      .resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    const event = buildCreateEvent();
+    await expect(polling(event, requestedIdOf(event), 20_000)).resolves.toEqual({ IsComplete: false });
+    // 15 s of IAM waits, then polls at 15, 17 and 19 s of a 20-second window.
+    expect(sleeps).toEqual([5000, 10000, 2000, 2000]);
+    expect(emr).toHaveReceivedCommandTimes(GetSessionCommand, 3);
+  });
+
+  test('a session that fails during the window fails the request at once, terminated', async () => {
+    emr
+      .on(GetSessionCommand)
+      .resolvesOnce({ session: sessionIn('STARTING') })
+      .resolves({ session: sessionIn('FAILED', SESSION_ID, { stateDetails: 'out of capacity' }) });
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    const event = buildCreateEvent();
+    await expect(polling(event, requestedIdOf(event))).rejects.toThrow(
+      `session ${SESSION_ID} is FAILED before it became usable: out of capacity`,
+    );
+    expect(sleeps).toEqual([2000]);
+  });
+
+  test('GetSession failing for now is asked again within the window', async () => {
+    emr
+      .on(GetSessionCommand)
+      .rejectsOnce(serviceError('InternalServerException', 500))
+      .resolves({ session: sessionIn('IDLE') });
+    const event = buildCreateEvent();
+    await expect(polling(event, requestedIdOf(event))).resolves.toMatchObject({ IsComplete: true, PhysicalResourceId: SESSION_ARN });
+    expect(emr).toHaveReceivedCommandTimes(GetSessionCommand, 2);
+  });
+
+  test('a kept session is awaited within the window too', async () => {
+    emr
+      .on(GetSessionCommand)
+      .resolvesOnce({ session: sessionIn('STARTING') })
+      .resolves({ session: sessionIn('IDLE') });
+    await expect(polling(buildUpdateEvent(properties()), SESSION_ARN)).resolves.toEqual({ IsComplete: true, Data: READY_DATA });
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
+    expect(sleeps).toEqual([2000]);
+  });
+
+  test('delete completes as soon as the session reads TERMINATED within the window', async () => {
+    emr
+      .on(GetSessionCommand)
+      .resolvesOnce({ session: sessionIn('TERMINATING') })
+      .resolvesOnce({ session: sessionIn('TERMINATING') })
+      .resolves({ session: sessionIn('TERMINATED') });
+    await expect(polling(buildDeleteEvent(), { TerminationRequestedAt: NOW.toISOString() })).resolves.toEqual({ IsComplete: true });
+    expect(emr).toHaveReceivedCommandTimes(GetSessionCommand, 3);
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+    expect(sleeps).toEqual([2000, 2000]);
+  });
+
+  describe('the deployed function reads its window from its environment', () => {
+    const timers = jest.requireActual<typeof import('node:timers/promises')>('node:timers/promises');
+    let waits: jest.SpyInstance;
+    beforeEach(() => {
+      waits = jest.spyOn(timers, 'setTimeout').mockImplementation(async () => undefined);
+      // The entry point runs on the real clock: a session created just now.
+      const createdAt = new Date();
+      emr
+        .on(GetSessionCommand)
+        .resolvesOnce({ session: sessionIn('STARTING', SESSION_ID, { createdAt }) })
+        .resolves({ session: sessionIn('IDLE', SESSION_ID, { createdAt }) });
+    });
+    afterEach(() => {
+      waits.mockRestore();
+      delete process.env[POLL_WINDOW_ENV];
+    });
+
+    test('a whole number of seconds: polls every 2 s through node:timers/promises', async () => {
+      process.env[POLL_WINDOW_ENV] = '30';
+      const event = buildCreateEvent();
+      await expect(isCompleteEntry(asIsCompleteEvent(event, requestedIdOf(event)))).resolves.toMatchObject({ IsComplete: true });
+      expect(waits.mock.calls).toEqual([[2000]]);
+    });
+
+    test.each([undefined, '', 'thirty', '2.5', '-30'])('%p: one poll an invocation', async (value) => {
+      if (value !== undefined) {
+        process.env[POLL_WINDOW_ENV] = value;
+      }
+      const event = buildCreateEvent();
+      await expect(isCompleteEntry(asIsCompleteEvent(event, requestedIdOf(event)))).resolves.toEqual({ IsComplete: false });
+      expect(waits).not.toHaveBeenCalled();
+      expect(emr).toHaveReceivedCommandTimes(GetSessionCommand, 1);
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The whole lifecycle, offline: the bundled handler asset from a synthesized template, driven as
  * CloudFormation and the Provider framework drive it, talking through the real SDK over HTTP to the
- * local emulator. Time is a fake clock (only `Date`), advanced by each 15-second poll.
+ * local emulator. Time is compressed (`tools/local-cloud/local-clock.ts`): `Date` is a fake clock that
+ * moves on by each wait, the waiter's between attempts and the handler's within an invocation.
  *
  * Every scenario ends with the emulator's counts: no client token started two sessions, and no live
  * session is one the stack does not own.
@@ -16,6 +17,7 @@ import { ExampleStack } from '../../examples/app';
 import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
 import { driverFor, localApp, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../../tools/local-cloud/emulator';
+import { LocalClock } from '../../tools/local-cloud/local-clock';
 
 const emulator = new EmrServerlessEmulator();
 
@@ -25,29 +27,17 @@ beforeAll(async () => {
 afterAll(() => emulator.stop());
 afterAll(removeLocalApps);
 
+let clock: LocalClock;
 let logSpy: jest.SpyInstance;
 let debugSpy: jest.SpyInstance;
 beforeEach(() => {
   emulator.reset();
-  jest.useFakeTimers({
-    doNotFake: [
-      'nextTick',
-      'setImmediate',
-      'clearImmediate',
-      'setTimeout',
-      'clearTimeout',
-      'setInterval',
-      'clearInterval',
-      'queueMicrotask',
-      'hrtime',
-      'performance',
-    ],
-  });
+  clock = LocalClock.install();
   logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   debugSpy = jest.spyOn(console, 'debug').mockImplementation(() => undefined);
 });
 afterEach(() => {
-  jest.useRealTimers();
+  clock.uninstall();
   logSpy.mockRestore();
   debugSpy.mockRestore();
 });
@@ -63,7 +53,7 @@ function exampleStack(count = 1, configure?: (stack: ExampleStack) => void): Clo
 }
 
 async function advanceClock(ms: number): Promise<void> {
-  jest.setSystemTime(Date.now() + ms);
+  await clock.advance(ms);
 }
 
 /** The first line of a failure reason: the framework appends the log location and, for its own errors, a stack. */
@@ -162,6 +152,25 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
   expectNothingLeaked(driver);
 });
 
+test('CloudFormation hears of a usable session within one 2-second poll: one StartSession per isComplete invocation', async () => {
+  const driver = exampleStack();
+  const [created] = await driver.createStack();
+
+  expect(created.status).toBe('SUCCESS');
+  const afterUsable = created.answeredAt - emulator.usableAt(sessionIdOf(created.physicalId))!;
+  expect(afterUsable).toBeGreaterThanOrEqual(0);
+  expect(afterUsable).toBeLessThanOrEqual(2_000);
+  // Usable 50 s after StartSession: the first invocation polls from 0 to 30 s, the second from 32 s.
+  expect(created.polls).toBe(2);
+  expect(emulator.callsOf('StartSession')).toHaveLength(2);
+  // Every invocation ended within its function's timeout (the stand-in fails one that does not).
+  const isCompleteInvocations = driver.framework.invocationLog.filter(
+    (i) => /IsComplete/.test(i.function) && !/framework/.test(i.function),
+  );
+  expect(isCompleteInvocations.map((i) => i.durationMs)).toEqual([30_000, expect.any(Number)]);
+  expectNothingLeaked(driver);
+});
+
 test('the same create delivered twice starts one session', async () => {
   const driver = exampleStack();
   const result = await driver.create(driver.sessionLogicalIds[0], 2);
@@ -227,7 +236,7 @@ test('a StartSession that committed but never answered leaves no session behind'
   expect(result.status).toBe('FAILED');
   expect(result.physicalId.startsWith(REQUESTED_SESSION_PREFIX)).toBe(true);
   expect(headline(result.reason)).toMatch(
-    /^StartSession failed: InternalServerException: Injected internal error\. The session it started \(00f\w+\) has been terminated\.$/,
+    /^StartSession failed: InternalServerException: Injected internal error\. The session it started \(00f\w+\) has been terminated\. \(handler log group: /,
   );
   expect(emulator.sessionIds()).toHaveLength(1);
   expect(emulator.liveSessions()).toEqual([]);
@@ -342,10 +351,11 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
   test('the waiter running out of attempts (capped at 6): onTimeout fails the create, and the rollback terminates the session', async () => {
     const driver = exampleStack();
     driver.framework.waiterOverrides = { maxAttempts: 6 };
-    // GetSession fails on every attempt of the first seven polls: the handler says "not yet" each time.
-    emulator.injectFaults('GetSession', ...Array(7 * 3).fill('internal-error'));
+    // A session that stays STARTING: every attempt polls for its whole window and says "not yet".
+    emulator.stallNextSessionStart();
     const [created] = await driver.createStack();
 
+    expect(created.polls).toBe(7);
     expect(created.status).toBe('FAILED');
     expect(headline(created.reason)).toBe('Operation timed out');
     expect(created.physicalId.startsWith(REQUESTED_SESSION_PREFIX)).toBe(true);
@@ -486,10 +496,11 @@ test('a StartSession the service refuses fails the create with its message, and 
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('FAILED');
-  expect(headline(result.reason)).toBe(
-    'StartSession failed: ValidationException: Interactive sessions are not enabled on application 00fapplication. No session was started.',
+  expect(headline(result.reason)).toMatch(
+    /^StartSession failed: ValidationException: Interactive sessions are not enabled on application 00fapplication\. No session was started\. \(handler log group: /,
   );
-  // The framework adds where the logs are; the handler's reason names its real log group (here none is set).
+  // The framework adds where it thinks the logs are; the handler names the log group it really writes to.
+  expect(result.reason).toContain('(handler log group: /local/cdkemrserverlesssessionSessionProviderLogs');
   expect(result.reason).toContain('Logs: /aws/lambda/');
   expect(emulator.sessionIds()).toEqual([]);
   // Only the rollback's Delete looks for a session with the request's token (the physical id names

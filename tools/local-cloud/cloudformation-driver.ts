@@ -27,7 +27,10 @@ export interface ResourceResult {
   readonly physicalId: string;
   readonly data: Record<string, string>;
   readonly reason?: string;
+  /** The waiter's attempts: how many times the framework's isComplete ran. */
   readonly polls: number;
+  /** When, on the clock, CloudFormation received the answer. */
+  readonly answeredAt: number;
 }
 
 export interface DriverOptions {
@@ -171,7 +174,7 @@ export class CloudFormationDriver {
     if (this.template.Resources[logicalId].DeletionPolicy === 'Retain') {
       this.retained.push(current.physicalId);
       this.report(logicalId, 'DELETE_SKIPPED', current.physicalId);
-      return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0 };
+      return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0, answeredAt: Date.now() };
     }
     return this.run(this.event('Delete', logicalId, current.properties, current.physicalId));
   }
@@ -205,6 +208,7 @@ export class CloudFormationDriver {
       data: response!.Data ?? {},
       ...(response!.Status === 'FAILED' && { reason: response!.Reason }),
       polls: this.framework.polls,
+      answeredAt: this.framework.lastAnsweredAt,
     });
   }
 
@@ -249,20 +253,27 @@ export class CloudFormationDriver {
     const codeOf = (logicalId: string): FunctionCode => {
       const fn = this.template.Resources[logicalId];
       const [file, exportName] = fn.Properties.Handler.split('.');
-      return { file: path.join(this.assetDirectory(fn.Properties.Code.S3Key), `${file}.js`), exportName };
+      return {
+        name: logicalId,
+        file: path.join(this.assetDirectory(fn.Properties.Code.S3Key), `${file}.js`),
+        exportName,
+        environment: resolveIntrinsics(fn.Properties.Environment?.Variables ?? {}, this.options.resolveReference),
+        // Lambda's defaults, for a template that leaves them out (the framework's functions leave out memory).
+        memoryMb: fn.Properties.MemorySize ?? 128,
+        timeoutSeconds: fn.Properties.Timeout ?? 3,
+      };
     };
     const arnOf = (logicalId: string) => this.options.resolveReference(logicalId, 'Arn');
-    const framework = functions.filter(([, fn]) => String(fn.Properties.Handler).startsWith('framework.'));
-    const environment = Object.assign(
-      {},
-      ...framework.map(([, fn]) => resolveIntrinsics(fn.Properties.Environment?.Variables ?? {}, this.options.resolveReference)),
-    ) as Record<string, string>;
-    const userArns = [environment.USER_ON_EVENT_FUNCTION_ARN, environment.USER_IS_COMPLETE_FUNCTION_ARN];
+    const framework = functions
+      .filter(([, fn]) => String(fn.Properties.Handler).startsWith('framework.'))
+      .map(([id]) => [arnOf(id), codeOf(id)] as const);
+    const userArns = new Set(
+      framework.flatMap(([, code]) => [code.environment.USER_ON_EVENT_FUNCTION_ARN, code.environment.USER_IS_COMPLETE_FUNCTION_ARN]),
+    );
     const [stateMachine] = resources.filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine');
     return new LocalProviderFramework({
-      frameworkFunctions: new Map(framework.map(([id]) => [arnOf(id), codeOf(id)])),
-      userFunctions: new Map(functions.filter(([id]) => userArns.includes(arnOf(id))).map(([id]) => [arnOf(id), codeOf(id)])),
-      environment,
+      frameworkFunctions: new Map(framework),
+      userFunctions: new Map(functions.filter(([id]) => userArns.has(arnOf(id))).map(([id]) => [arnOf(id), codeOf(id)])),
       waiterDefinition: JSON.parse(resolveIntrinsics(stateMachine[1].Properties.DefinitionString, this.options.resolveReference)),
       wait: this.options.wait,
     });

@@ -72,6 +72,8 @@ interface EmulatedSession {
   failure?: string;
   /** A start that never gets past STARTING. */
   stalled?: boolean;
+  /** How long this session stays STARTING. */
+  readonly startingMs: number;
 }
 
 export interface RecordedRequest {
@@ -107,6 +109,7 @@ export class EmrServerlessEmulator {
   private readonly faults = new Map<Operation, Array<Fault | undefined>>();
   private readonly failNextStarts: string[] = [];
   private stallNextStart = false;
+  private nextStartingMs: number | undefined;
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
   private nextSessionNumber = 1;
   private readonly now: () => number;
@@ -143,6 +146,7 @@ export class EmrServerlessEmulator {
     this.faults.clear();
     this.failNextStarts.length = 0;
     this.stallNextStart = false;
+    this.nextStartingMs = undefined;
   }
 
   public addApplication(id: string, options: ApplicationOptions = {}): Application {
@@ -171,6 +175,17 @@ export class EmrServerlessEmulator {
   /** The next session started stays STARTING for ever, as one waiting for capacity that never comes. */
   public stallNextSessionStart(): void {
     this.stallNextStart = true;
+  }
+
+  /** The next session started stays STARTING for this long, rather than the emulator's default. */
+  public startNextSessionIn(startingMs: number): void {
+    this.nextStartingMs = startingMs;
+  }
+
+  /** When the session became, or becomes, usable on the emulator's clock; undefined for one whose start fails or stalls. */
+  public usableAt(sessionId: string): number | undefined {
+    const session = this.sessions.get(sessionId)!;
+    return session.failure || session.stalled ? undefined : session.createdAt + (this.options.submittedMs ?? 10_000) + session.startingMs;
   }
 
   /** Ends a session as the service does after its idle timeout. */
@@ -346,8 +361,10 @@ export class EmrServerlessEmulator {
       tags: { ...((body.tags as Record<string, string>) ?? {}) },
       failure: this.failNextStarts.shift(),
       stalled: this.stallNextStart,
+      startingMs: this.nextStartingMs ?? this.options.startingMs ?? 40_000,
     };
     this.stallNextStart = false;
+    this.nextStartingMs = undefined;
     this.sessions.set(sessionId, session);
     return [200, this.startResponse(session)];
   }
@@ -402,7 +419,8 @@ export class EmrServerlessEmulator {
 
   /** The session as GetSession returns it, its state derived from the clock. */
   private describe(session: EmulatedSession) {
-    const { submittedMs = 10_000, startingMs = 40_000, terminatingMs = 5_000 } = this.options;
+    const { submittedMs = 10_000, terminatingMs = 5_000 } = this.options;
+    const { startingMs } = session;
     const age = this.now() - session.createdAt;
     let state: string;
     let details: string;

@@ -21,14 +21,16 @@ export function useEmulatorEndpoint(endpoint: string): void {
 }
 
 /**
- * Keeps the handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS) and
- * the SDK's DEBUG log out of a local run's output; everything else is still printed. Returns the
- * function that restores both.
+ * Keeps out of a local run's output what the deployed functions log but nobody reads there: the
+ * handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS), the SDK's DEBUG
+ * log, and the Provider framework's `[provider-framework]` lines (Lambda drops them on AWS: the
+ * framework's functions log at level FATAL). Everything else is still printed. Returns the function
+ * that restores both.
  */
 export function silenceHandlerLog(): () => void {
   const original = { log: console.log, debug: console.debug };
   console.log = (...args: unknown[]) => {
-    if (!(typeof args[0] === 'string' && args[0].startsWith('{"decision"'))) {
+    if (!(typeof args[0] === 'string' && (args[0].startsWith('{"decision"') || args[0] === '[provider-framework]'))) {
       original.log(...args);
     }
   };

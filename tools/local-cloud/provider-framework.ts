@@ -28,10 +28,24 @@ export interface FrameworkResponse {
   readonly Data?: Record<string, string>;
 }
 
-/** A deployed function's code: the file in its asset and the export its Handler names. */
+/** A deployed function as the template declares it: its code, the export its Handler names, its configuration. */
 export interface FunctionCode {
+  /** The function's logical id. */
+  readonly name: string;
   readonly file: string;
   readonly exportName: string;
+  /** Its environment variables, resolved: set in this process while it runs. */
+  readonly environment: Record<string, string>;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/** One invocation of a function, as Lambda would bill it. */
+export interface Invocation {
+  readonly function: string;
+  readonly memoryMb: number;
+  /** The longer of the clock's time and the real time it ran: equal on a real clock; on a compressed one, its waits, or the real time of an invocation that waited for nothing. */
+  readonly durationMs: number;
 }
 
 export interface ProviderFrameworkOptions {
@@ -39,8 +53,6 @@ export interface ProviderFrameworkOptions {
   readonly frameworkFunctions: Map<string, FunctionCode>;
   /** The user handler functions the framework invokes, by ARN. */
   readonly userFunctions: Map<string, FunctionCode>;
-  /** The framework functions' environment, resolved (USER_*_FUNCTION_ARN, WAITER_STATE_MACHINE_ARN). */
-  readonly environment: Record<string, string>;
   /** The waiter state machine's definition, resolved. */
   readonly waiterDefinition: WaiterDefinition;
   /** Waits between two waiter attempts; tests advance a fake clock. */
@@ -113,10 +125,14 @@ export class LocalProviderFramework {
   private readonly droppedResponses = new Map<string, number>();
   /** Per user handler export: how many times the framework invoked it (retries included). */
   public readonly invocations = new Map<string, number>();
+  /** Every function invocation, framework and user handler alike, in order. */
+  public readonly invocationLog: Invocation[] = [];
   /** The status every StartExecution call, and every PUT to a ResponseURL, was answered with. */
   public readonly startExecutionStatuses: number[] = [];
   public readonly responsePutStatuses: number[] = [];
   private responsePutFaults = 0;
+  /** When, on the clock, CloudFormation last received an answer. */
+  public lastAnsweredAt = 0;
   private executions: Array<{ stateMachineArn: string; input: string }> = [];
   private readonly responses = new Map<string, FrameworkResponse>();
   /** Set by a test that must reach the waiter's Catch in a few polls instead of the definition's 240. */
@@ -148,10 +164,9 @@ export class LocalProviderFramework {
     const withUrl = { ...event, ResponseURL: `https://localhost/cloudformation-response/${responseKey}?X-Amz-Signature=${randomUUID()}` };
     await startEndpoints();
     activate(this);
-    Object.assign(process.env, this.options.environment);
     this.polls = 0;
     this.executions = [];
-    await this.entry('framework.onEvent')(JSON.parse(JSON.stringify(withUrl)));
+    await this.run(this.frameworkFunction('framework.onEvent'), withUrl);
     for (const execution of this.executions.splice(0)) {
       await this.runWaiter(JSON.parse(execution.input));
     }
@@ -175,7 +190,7 @@ export class LocalProviderFramework {
       }
       try {
         this.polls++;
-        await this.entryAt(task.Resource)(JSON.parse(JSON.stringify(input)));
+        await this.run(this.frameworkFunctionAt(task.Resource), input);
         return;
       } catch (error) {
         lastError = error as Error;
@@ -187,7 +202,7 @@ export class LocalProviderFramework {
     }
     // As Step Functions hands a Lambda task's error to the Catch state.
     const cause = JSON.stringify({ errorMessage: lastError!.message, errorType: lastError!.name, trace: [] });
-    await this.entryAt(definition.States[next].Resource)({ Error: lastError!.name, Cause: cause });
+    await this.run(this.frameworkFunctionAt(definition.States[next].Resource), { Error: lastError!.name, Cause: cause });
   }
 
   /** The Lambda Invoke API for the user functions: runs the handler, answers as Lambda does. */
@@ -205,7 +220,7 @@ export class LocalProviderFramework {
     let payload: string;
     let functionError: string | undefined;
     try {
-      payload = JSON.stringify((await loadExport(code, this.loadedFiles)(JSON.parse(body))) ?? null);
+      payload = JSON.stringify((await this.run(code, JSON.parse(body))) ?? null);
     } catch (error) {
       functionError = 'Unhandled';
       payload = JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message, trace: [] });
@@ -254,25 +269,62 @@ export class LocalProviderFramework {
     if (req.method === 'PUT' && key) {
       this.responsePutStatuses.push(200);
       this.responses.set(key, JSON.parse(body));
+      this.lastAnsweredAt = Date.now();
     }
     res.writeHead(200).end();
   }
 
-  private entryAt(functionArn: string): Entry {
+  /**
+   * Runs a function as Lambda would: with its environment, its event as JSON, and its timeout: an
+   * invocation that outlasts it fails as Lambda fails it (the work it did stays done).
+   */
+  private async run(code: FunctionCode, event: unknown): Promise<unknown> {
+    const entry = loadExport(code, this.loadedFiles);
+    const restoreEnvironment = setEnvironment(code.environment);
+    const started = { clock: Date.now(), real: performance.now() };
+    try {
+      return await entry(JSON.parse(JSON.stringify(event)));
+    } finally {
+      restoreEnvironment();
+      const durationMs = Math.ceil(Math.max(Date.now() - started.clock, performance.now() - started.real));
+      this.invocationLog.push({ function: code.name, memoryMb: code.memoryMb, durationMs });
+      if (durationMs > code.timeoutSeconds * 1000) {
+        // eslint-disable-next-line no-unsafe-finally
+        throw Object.assign(new Error(`Task timed out after ${code.timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' });
+      }
+    }
+  }
+
+  private frameworkFunctionAt(functionArn: string): FunctionCode {
     const code = this.options.frameworkFunctions.get(functionArn);
     if (!code) {
       throw new Error(`the waiter names ${functionArn}, which is not a framework function of the template`);
     }
-    return loadExport(code, this.loadedFiles);
+    return code;
   }
 
-  private entry(handler: string): Entry {
+  private frameworkFunction(handler: string): FunctionCode {
     const code = [...this.options.frameworkFunctions.values()].find((c) => `${path.basename(c.file, '.js')}.${c.exportName}` === handler);
     if (!code) {
       throw new Error(`no framework function with handler ${handler}`);
     }
-    return loadExport(code, this.loadedFiles);
+    return code;
   }
+}
+
+/** Sets the variables in this process; returns what puts the previous values back. */
+function setEnvironment(variables: Record<string, string>): () => void {
+  const previous = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, variables);
+  return () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = value;
+      }
+    }
+  };
 }
 
 /** The export a function's Handler names, from the file in its asset, recording what was loaded. */
