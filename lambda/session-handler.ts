@@ -148,7 +148,7 @@ export class SessionHandler {
       return answer.IsComplete ? { ...answer, PhysicalResourceId: started.arn } : answer;
     } catch (error) {
       const cleanup = await this.sessions.terminateStartedBy(requested);
-      throw new Error(`${(error as Error).message}. ${cleanup}`, { cause: error });
+      throw new Error(`${error instanceof Error ? error.message : String(error)}. ${cleanup}`, { cause: error });
     }
   }
 

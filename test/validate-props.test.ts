@@ -97,6 +97,70 @@ describe('durations', () => {
   });
 });
 
+describe('every error, word for word: the prop (with its path), the bad value and the allowed range', () => {
+  const longValue = 'v'.repeat(1025);
+  test.each<[string, StartSessionRequest, string[]]>([
+    ['application id', { applicationId: 'App_1' }, ["application id must be 1 to 64 characters of [0-9a-z], got 'App_1'"]],
+    [
+      'execution role',
+      { executionRoleArn: 'arn:aws:iam::123456789012:user/someone' },
+      [
+        'executionRole ARN must be an IAM role ARN of 20 to 2048 characters (arn:<partition>:iam::<12-digit account>:role/<name>), ' +
+          "got 'arn:aws:iam::123456789012:user/someone'",
+      ],
+    ],
+    [
+      'too many runtime configurations',
+      { runtimeConfiguration: Array.from({ length: 101 }, () => ({ classification: 'c' })) },
+      ['runtimeConfiguration must have at most 100 entries, got 101'],
+    ],
+    [
+      'a blank classification, nested',
+      { runtimeConfiguration: [{ classification: 'c', configurations: [{ classification: ' ' }] }] },
+      ["runtimeConfiguration[0].configurations[0].classification must be 1 to 1024 characters and not blank, got ' '"],
+    ],
+    [
+      'too many properties',
+      {
+        runtimeConfiguration: [
+          { classification: 'c', properties: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, 'v'])) },
+        ],
+      },
+      ['runtimeConfiguration[0].properties must have at most 100 entries, got 101'],
+    ],
+    [
+      'a blank property key',
+      { runtimeConfiguration: [{ classification: 'c', properties: { ' ': 'v' } }] },
+      ["runtimeConfiguration[0].properties key must be 1 to 1024 characters and not blank, got ' '"],
+    ],
+    [
+      'a property value too long',
+      { runtimeConfiguration: [{ classification: 'c', properties: { k: longValue } }] },
+      ["runtimeConfiguration[0].properties['k'] value must be at most 1024 characters, got 1025"],
+    ],
+    [
+      'too many tags',
+      { tags: Object.fromEntries(Array.from({ length: 198 }, (_, i) => [`k${i}`, 'v'])) },
+      ['tags must have at most 197 entries (the service allows 200 and this library adds up to 3), got 198'],
+    ],
+    ['a bad tag key', { tags: { 'bad#key': 'v' } }, ["tag key must be 1 to 128 characters of [A-Za-z0-9 /_.:=+@-], got 'bad#key'"]],
+    [
+      'a bad tag value',
+      { tags: { k: 'bad#value' } },
+      ["tag value for 'k' must be 0 to 256 characters of [A-Za-z0-9 /_.:=+@-], got 'bad#value'"],
+    ],
+  ])('%s', (_case, request, expected) => {
+    expect(validateSessionProps(propsFor(request))).toEqual(expected);
+  });
+
+  test.each([
+    ['something before it', `x${VALID_ROLE_ARN}`],
+    ['something after it', `${VALID_ROLE_ARN} (old)`],
+  ])('an execution role ARN with %s is refused', (_case, executionRoleArn) => {
+    expect(validateSessionProps(propsFor({ executionRoleArn }))).toEqual([expect.stringMatching(/^executionRole ARN must be/)]);
+  });
+});
+
 describe('warnings', () => {
   test('an idle timeout over 24 hours has no effect: sessions end after 24 hours', () => {
     expect(sessionPropsWarnings(propsFor({ idleTimeoutMinutes: 1441 }))).toEqual([
@@ -108,7 +172,8 @@ describe('warnings', () => {
 
   test('an idle timeout of 0 is undocumented', () => {
     expect(sessionPropsWarnings(propsFor({ idleTimeoutMinutes: 0 }))).toEqual([
-      expect.stringMatching(/^idleTimeout is 0 minutes: EMR Serverless does not document what 0 means/),
+      'idleTimeout is 0 minutes: EMR Serverless does not document what 0 means (the session may end as soon as it is idle, ' +
+        'or never end for idleness); sessions end after 24 hours in any case',
     ]);
   });
 
@@ -165,9 +230,13 @@ describe("the application's preconditions, where they are known at synth", () =>
       ...overrides,
     });
 
-  test.each(['emr-7.13.0', 'emr-7.13.1', 'emr-7.14.0', 'emr-8.0.0', 'emr-serverless-latest'])('accepts release %s', (releaseLabel) => {
-    expect(checkApplication(application({ releaseLabel }))).toEqual({ errors: [], warnings: [] });
-  });
+  // A label that is not emr-X.Y.Z (a custom or a future scheme) is not compared.
+  test.each(['emr-7.13.0', 'emr-7.13.1', 'emr-7.14.0', 'emr-8.0.0', 'emr-10.0.0', 'emr-serverless-latest', 'custom-emr-6.15.0'])(
+    'accepts release %s',
+    (releaseLabel) => {
+      expect(checkApplication(application({ releaseLabel }))).toEqual({ errors: [], warnings: [] });
+    },
+  );
 
   test.each(['emr-7.12.9', 'emr-7.12.0', 'emr-6.15.0', 'emr-7.9.99'])('refuses release %s, older than emr-7.13.0', (releaseLabel) => {
     expect(checkApplication(application({ releaseLabel })).errors).toEqual([

@@ -316,6 +316,77 @@ describe('isComplete: a requested session (create, and every replacement)', () =
   });
 });
 
+describe('what the service may answer, and how it reads in a failure reason', () => {
+  test.each([
+    ['ValidationException', 400],
+    ['ResourceNotFoundException', 404],
+    ['ConflictException', 409],
+    ['ServiceQuotaExceededException', 402],
+  ])('a StartSession refused with %s started nothing: no search, no terminate', async (name, status) => {
+    emr.on(StartSessionCommand).rejects(serviceError(name, status, 'refused'));
+    await expect(isCreateComplete()).rejects.toThrow(`StartSession failed: ${name}: refused. No session was started.`);
+    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+  });
+
+  test('a failure that is not even an Error is not retried as transient, and its text is the reason', async () => {
+    emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
+    emr.on(GetSessionCommand).callsFake(() => Promise.reject('the connection pool is gone'));
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateComplete()).rejects.toThrow('the connection pool is gone. No session of this request is running.');
+  });
+
+  test('a long service message is cut to 1,000 characters, ending in "..."', async () => {
+    const message = 'x'.repeat(5000);
+    emr.on(StartSessionCommand).rejects(serviceError('ValidationException', 400, message));
+    const described = `ValidationException: ${message}`.slice(0, 997);
+    await expect(isCreateComplete()).rejects.toThrow(`StartSession failed: ${described}.... No session was started.`);
+  });
+
+  test('a session that failed without state details says so', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('FAILED', SESSION_ID, { stateDetails: undefined }) });
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateComplete()).rejects.toThrow(`session ${SESSION_ID} is FAILED before it became usable: no state details.`);
+  });
+
+  test('an endpoint the service leaves out is an empty attribute, not a missing one', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    emr.on(GetSessionEndpointCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+    await expect(isCreateComplete()).resolves.toMatchObject({ Data: { ...READY_DATA, Endpoint: '' } });
+  });
+
+  test('ListSessions without a sessions field lists none', async () => {
+    emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500, 'no answer'));
+    emr.on(ListSessionsCommand).resolves({});
+    await expect(isCreateComplete()).rejects.toThrow('No session of this request is running.');
+  });
+
+  test('a listed session gone by the time it is read is skipped', async () => {
+    emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500, 'no answer'));
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE', OTHER_SESSION_ID)] });
+    emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    await expect(isCreateComplete()).rejects.toThrow('No session of this request is running.');
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+  });
+
+  test('an empty idle timeout is an absent one', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await isCreateComplete(properties({ IdleTimeoutMinutes: '' }));
+    expect(emr.commandCalls(StartSessionCommand)[0].args[0].input).not.toHaveProperty('idleTimeoutMinutes');
+  });
+
+  test('tags and Spark properties reach StartSession in one order, whatever order CloudFormation delivered them in', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    const delivered = (tags: Record<string, string>, sparkProperties: Record<string, string>) =>
+      properties({ Tags: tags, RuntimeConfiguration: [{ Classification: 'spark-defaults', Properties: sparkProperties }] });
+    await isCreateComplete(delivered({ b: '2', a: '1', c: '3' }, { 'spark.y': '2', 'spark.x': '1', 'spark.z': '3' }));
+    await isCreateComplete(delivered({ c: '3', a: '1', b: '2' }, { 'spark.z': '3', 'spark.y': '2', 'spark.x': '1' }));
+    const [first, second] = emr.commandCalls(StartSessionCommand).map((call) => call.args[0].input);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+    expect(Object.keys(first.tags!).slice(0, 3)).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(first.configurationOverrides!.runtimeConfiguration![0].properties!)).toEqual(['spark.x', 'spark.y', 'spark.z']);
+  });
+});
+
 describe('the endpoint', () => {
   test('is read once the session is ready; its auth token is in no answer and no log line', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
@@ -510,6 +581,22 @@ describe('isComplete: delete', () => {
 
     emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE', OTHER_SESSION_ID)] });
     await expect(isComplete(buildDeleteEvent(requested), askedAgo(30, requested))).resolves.toStrictEqual({ IsComplete: true });
+  });
+
+  test('a requested session still running ten minutes on: the reason names every session of the request, with its state', async () => {
+    const failedCreate = buildCreateEvent();
+    const token = deriveClientToken(failedCreate);
+    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('TERMINATING', SESSION_ID), sessionIn('IDLE', OTHER_SESSION_ID)] });
+    emr
+      .on(GetSessionCommand, { sessionId: SESSION_ID })
+      .resolves({ session: sessionIn('TERMINATING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    emr
+      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
+      .resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    const requested = requestedIdOf(failedCreate);
+    await expect(isComplete(buildDeleteEvent(requested), askedAgo(601, requested))).rejects.toThrow(
+      `session still running 601 seconds after Delete asked it to terminate (${SESSION_ID} TERMINATING, ${OTHER_SESSION_ID} IDLE)`,
+    );
   });
 });
 

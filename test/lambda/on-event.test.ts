@@ -153,6 +153,31 @@ describe('onEvent: update', () => {
     expect(emr.calls()).toHaveLength(0);
   });
 
+  test('a physical id that names nothing of ours (the framework marker of a failed create) asks for a new session', async () => {
+    const event = buildUpdateEvent(properties(), properties(), 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(emr.calls()).toHaveLength(0);
+  });
+
+  test('old properties that no longer parse: the kept session still loses the tags the old properties set', async () => {
+    emr.on(UntagResourceCommand).resolves({});
+    emr.on(TagResourceCommand).resolves({});
+    const unparseable = { ...properties(), IdleTimeoutMinutes: 'half an hour', Tags: { team: 'analytics', retired: 'yes' } };
+    await onEvent(buildUpdateEvent(properties(), unparseable));
+    expect(emr).toHaveReceivedCommandWith(UntagResourceCommand, { resourceArn: SESSION_ARN, tagKeys: ['retired'] });
+    expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+  });
+
+  test('runtime configuration keys in another order are the same configuration, not a change', async () => {
+    const configuration = (properties: Record<string, string>) => [{ Classification: 'spark-defaults', Properties: properties }];
+    const oldProps = properties({ RuntimeConfiguration: configuration({ 'spark.a': '1', 'spark.c': '3', 'spark.b': '2' }) });
+    const newProps = properties({ RuntimeConfiguration: configuration({ 'spark.b': '2', 'spark.a': '1', 'spark.c': '3' }) });
+    expect(await onEvent(buildUpdateEvent(newProps, oldProps))).toEqual({ PhysicalResourceId: SESSION_ARN });
+    const changed = properties({ RuntimeConfiguration: configuration({ 'spark.b': '2', 'spark.a': '1', 'spark.c': '4' }) });
+    const event = buildUpdateEvent(changed, oldProps);
+    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+  });
+
   test('an attributes revision alone touches nothing', async () => {
     const response = await onEvent(buildUpdateEvent(properties({ AttributesRevision: '2' }), properties({ AttributesRevision: '1' })));
     expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
@@ -332,6 +357,16 @@ describe('onEvent: delete', () => {
     });
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 1);
     expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: OTHER_SESSION_ID });
+  });
+
+  test.each([
+    ['an ARN with something before it', `x${SESSION_ARN}`],
+    ['an ARN with something after it', `${SESSION_ARN}/x`],
+    ['no physical id at all', undefined],
+  ])('%s names no session: nothing is terminated', async (_case, physicalId) => {
+    const event = { ...buildDeleteEvent(), PhysicalResourceId: physicalId } as SessionEvent;
+    await expect(onEvent(event)).resolves.toEqual({});
+    expect(emr.calls()).toHaveLength(0);
   });
 
   test('fails on any other error', async () => {
