@@ -6,7 +6,6 @@
  */
 import {
   EMRServerlessClient,
-  EMRServerlessServiceException,
   GetSessionCommand,
   GetSessionEndpointCommand,
   ListSessionsCommand,
@@ -33,7 +32,8 @@ import {
   SESSION_ID,
   STACK_ID,
 } from '../fixtures/events';
-import { NOW, sessionIn } from '../fixtures/sessions';
+import { serviceError } from '../fixtures/errors';
+import { listSessions, NOW, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
 const ENDPOINT = 'https://00fsession000001.example.emr-serverless.test';
@@ -41,15 +41,6 @@ const OTHER_SESSION_ID = '00fsession000002';
 
 function handler(event: SessionEvent): SessionHandler {
   return new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event, { now: () => NOW, sleep: async () => undefined });
-}
-
-function serviceError(name: string, status: number, message: string): Error {
-  return new EMRServerlessServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-    message,
-  });
 }
 
 let logSpy: jest.SpyInstance;
@@ -324,15 +315,10 @@ describe('delete', () => {
   test('isComplete: not terminated yet, with the states of what still runs', async () => {
     const physicalId = requestedIdOf(buildCreateEvent());
     const token = deriveClientToken(buildCreateEvent());
-    emr.on(ListSessionsCommand).resolves({
-      sessions: [sessionIn('TERMINATING'), sessionIn('IDLE', OTHER_SESSION_ID)],
-    });
-    emr
-      .on(GetSessionCommand, { sessionId: SESSION_ID })
-      .resolves({ session: sessionIn('TERMINATING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
-    emr
-      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
-      .resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    listSessions(emr, token, [
+      { sessionId: SESSION_ID, state: 'TERMINATING', ofRequest: true },
+      { sessionId: OTHER_SESSION_ID, state: 'IDLE', ofRequest: true },
+    ]);
     await isDeleted(physicalId);
     expect(decisions()).toContainEqual({ decision: 'session is not terminated yet', physicalId, states: ['TERMINATING', 'IDLE'] });
   });

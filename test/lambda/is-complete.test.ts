@@ -1,6 +1,5 @@
 import {
   EMRServerlessClient,
-  EMRServerlessServiceException,
   GetSessionCommand,
   GetSessionEndpointCommand,
   ListSessionsCommand,
@@ -27,7 +26,8 @@ import {
   SESSION_ARN,
   SESSION_ID,
 } from '../fixtures/events';
-import { NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
+import { serviceError } from '../fixtures/errors';
+import { listSessions, NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
 const OTHER_SESSION_ID = '00fsession000002';
@@ -52,15 +52,6 @@ async function isComplete(event: SessionEvent, onEventAnswer: Record<string, str
 async function isCreateComplete(props = properties()) {
   const event = buildCreateEvent(props);
   return isComplete(event, requestedIdOf(event));
-}
-
-function serviceError(name: string, status: number, message = 'internal error'): Error {
-  return new EMRServerlessServiceException({
-    name,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
-    message,
-  });
 }
 
 let logSpy: jest.SpyInstance;
@@ -566,11 +557,10 @@ describe('isComplete: delete', () => {
   test('a requested session is deleted once no session with its token runs', async () => {
     const failedCreate = buildCreateEvent();
     const token = deriveClientToken(failedCreate);
-    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('TERMINATING', SESSION_ID), sessionIn('IDLE', OTHER_SESSION_ID)] });
-    emr
-      .on(GetSessionCommand, { sessionId: SESSION_ID })
-      .resolves({ session: sessionIn('TERMINATING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
-    emr.on(GetSessionCommand, { sessionId: OTHER_SESSION_ID }).resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID) });
+    listSessions(emr, token, [
+      { sessionId: SESSION_ID, state: 'TERMINATING', ofRequest: true },
+      { sessionId: OTHER_SESSION_ID, state: 'IDLE', ofRequest: false },
+    ]);
     const requested = requestedIdOf(failedCreate);
 
     await expect(isComplete(buildDeleteEvent(requested), askedAgo(15, requested))).resolves.toStrictEqual({ IsComplete: false });
@@ -586,13 +576,10 @@ describe('isComplete: delete', () => {
   test('a requested session still running ten minutes on: the reason names every session of the request, with its state', async () => {
     const failedCreate = buildCreateEvent();
     const token = deriveClientToken(failedCreate);
-    emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('TERMINATING', SESSION_ID), sessionIn('IDLE', OTHER_SESSION_ID)] });
-    emr
-      .on(GetSessionCommand, { sessionId: SESSION_ID })
-      .resolves({ session: sessionIn('TERMINATING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
-    emr
-      .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
-      .resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
+    listSessions(emr, token, [
+      { sessionId: SESSION_ID, state: 'TERMINATING', ofRequest: true },
+      { sessionId: OTHER_SESSION_ID, state: 'IDLE', ofRequest: true },
+    ]);
     const requested = requestedIdOf(failedCreate);
     await expect(isComplete(buildDeleteEvent(requested), askedAgo(601, requested))).rejects.toThrow(
       `session still running 601 seconds after Delete asked it to terminate (${SESSION_ID} TERMINATING, ${OTHER_SESSION_ID} IDLE)`,
