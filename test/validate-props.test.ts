@@ -3,7 +3,7 @@
  * from the one table (`fixtures/start-session-constraints.ts`) that also holds the emulator to the API
  * reference, so the two cannot drift apart unseen.
  */
-import { App, CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { SessionProps } from '../lib';
@@ -276,6 +276,11 @@ describe("the application's preconditions, where they are known at synth", () =>
     expect(
       checkApplication(application({ releaseLabel: token, type: token, interactiveConfiguration: { sessionEnabled: enabled } })),
     ).toEqual({ errors: [], warnings: [] });
+  });
+
+  test('skips the interactive configuration when it is a token as a whole', () => {
+    const interactiveConfiguration = Lazy.any({ produce: () => ({ sessionEnabled: true }) });
+    expect(checkApplication(application({ interactiveConfiguration }))).toEqual({ errors: [], warnings: [] });
   });
 });
 

@@ -319,6 +319,19 @@ describe('what the service may answer, and how it reads in a failure reason', ()
     expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
   });
 
+  test("the SDK's error stays attached as the cause, with the request id AWS support asks for", async () => {
+    const refused = serviceError('ValidationException', 400, 'refused');
+    emr.on(StartSessionCommand).rejects(refused);
+    await expect(isCreateComplete()).rejects.toMatchObject({ cause: refused });
+    // Once started: the endpoint refused.
+    const denied = serviceError('AccessDeniedException', 403, 'no endpoint for you');
+    emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    emr.on(GetSessionEndpointCommand).rejects(denied);
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateComplete()).rejects.toMatchObject({ cause: denied });
+  });
+
   test('a failure that is not even an Error is not retried as transient, and its text is the reason', async () => {
     emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
     emr.on(GetSessionCommand).callsFake(() => Promise.reject('the connection pool is gone'));

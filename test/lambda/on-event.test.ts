@@ -168,6 +168,30 @@ describe('onEvent: update', () => {
     expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
   });
 
+  test('a session started without a runtime configuration is kept by a rollback that asks for none', async () => {
+    const { configurationOverrides: _none, ...withoutConfiguration } = runningSession;
+    emr.on(GetSessionCommand).resolves({ session: withoutConfiguration });
+    const rollback = buildUpdateEvent(
+      properties({ RuntimeConfiguration: undefined }),
+      properties({ Name: 'renamed', RuntimeConfiguration: undefined }),
+    );
+    expect(await onEvent(rollback)).toEqual({ PhysicalResourceId: SESSION_ARN });
+  });
+
+  test('a session whose Spark properties the service lists in another order still runs with them: kept by a rollback', async () => {
+    const sparkProperties = { 'spark.a': '1', 'spark.b': '2', 'spark.c': '3' };
+    emr.on(GetSessionCommand).resolves({
+      session: {
+        ...runningSession,
+        configurationOverrides: {
+          runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.c': '3', 'spark.a': '1', 'spark.b': '2' } }],
+        },
+      },
+    });
+    const asked = properties({ RuntimeConfiguration: [{ Classification: 'spark-defaults', Properties: sparkProperties }] });
+    expect(await onEvent(buildUpdateEvent(asked, properties({ Name: 'renamed' })))).toEqual({ PhysicalResourceId: SESSION_ARN });
+  });
+
   test('runtime configuration keys in another order are the same configuration, not a change', async () => {
     const configuration = (properties: Record<string, string>) => [{ Classification: 'spark-defaults', Properties: properties }];
     const oldProps = properties({ RuntimeConfiguration: configuration({ 'spark.a': '1', 'spark.c': '3', 'spark.b': '2' }) });
