@@ -42,7 +42,7 @@ const SEARCH_ALLOWANCE = Duration.minutes(2);
  * How the Provider framework's waiter asks isComplete again. Each isComplete invocation polls the
  * session every couple of seconds for up to POLL_WINDOW_SECONDS before it answers "not yet", so the
  * waiter only has to bridge a short gap between two invocations: a session that becomes usable is
- * noticed within seconds, not at the next of 15-second polls.
+ * noticed within seconds (0.1 polled every 15 seconds, once an invocation).
  */
 const QUERY_INTERVAL = Duration.seconds(2);
 /**
