@@ -25,6 +25,7 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60000,
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   projects: [
     {
       ...common,
