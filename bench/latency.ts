@@ -12,9 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { POLL_WINDOW_ENV } from '../lambda/contract';
-import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';
-import { LocalClock } from '../tools/local-cloud/local-clock';
-import { driverFor, localApp, silenceHandlerLog, synthesize, useEmulatorEndpoint } from '../tools/local-cloud/local-stack';
+import { localApp, onCompressedCloud, synthesize } from '../tools/local-cloud/local-stack';
 import { buildStack } from '../tools/session-stacks';
 import { median } from './measure';
 
@@ -43,11 +41,7 @@ export interface ShapeFigures {
 const STARTING_MS = Array.from({ length: 40 }, (_, k) => 30_000 + k * 1_913);
 
 export async function measureLatency(): Promise<Record<Shape, ShapeFigures>> {
-  const clock = LocalClock.install();
-  const emulator = new EmrServerlessEmulator();
-  useEmulatorEndpoint(await emulator.start());
-  const restoreLog = silenceHandlerLog();
-  try {
+  return onCompressedCloud(async ({ emulator, driver: driverOf }) => {
     const figures = {} as Record<Shape, ShapeFigures>;
     for (const shape of ['v0.1', 'current'] as const) {
       const creates: CreateFigures[] = [];
@@ -57,7 +51,7 @@ export async function measureLatency(): Promise<Record<Shape, ShapeFigures>> {
       if (shape === 'v0.1') {
         reshapeAsVersion01(path.join(assemblyDir, `${stack.stackName}.template.json`));
       }
-      const driver = driverFor(emulator, assemblyDir, stack.stackName, { wait: (ms) => clock.advance(ms) });
+      const driver = driverOf(assemblyDir, stack.stackName);
       for (const startingMs of STARTING_MS) {
         emulator.requests.length = 0;
         const invocationsBefore = driver.framework.invocationLog.length;
@@ -80,26 +74,31 @@ export async function measureLatency(): Promise<Record<Shape, ShapeFigures>> {
       figures[shape] = summarize(creates);
     }
     return figures;
-  } finally {
-    restoreLog();
-    await emulator.stop();
-    clock.uninstall();
-  }
+  });
 }
 
 /** 0.1's shape, from this version's template: no poll window, and the waiter's 15-second interval for an hour. */
 function reshapeAsVersion01(templateFile: string): void {
   const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  let windowsRemoved = 0;
   for (const resource of Object.values<any>(template.Resources)) {
     if (resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.[POLL_WINDOW_ENV]) {
       delete resource.Properties.Environment.Variables[POLL_WINDOW_ENV];
+      windowsRemoved++;
     }
     if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       const parts: unknown[] = resource.Properties.DefinitionString['Fn::Join'][1];
+      const retry = /"IntervalSeconds":\d+,"MaxAttempts":\d+/;
+      if (!parts.some((part) => typeof part === 'string' && retry.test(part))) {
+        throw new Error("the waiter's definition has no Retry to set back to 0.1's: the comparison would measure this version twice");
+      }
       resource.Properties.DefinitionString['Fn::Join'][1] = parts.map((part) =>
-        typeof part === 'string' ? part.replace(/"IntervalSeconds":\d+,"MaxAttempts":\d+/, '"IntervalSeconds":15,"MaxAttempts":240') : part,
+        typeof part === 'string' ? part.replace(retry, '"IntervalSeconds":15,"MaxAttempts":240') : part,
       );
     }
+  }
+  if (windowsRemoved !== 1) {
+    throw new Error(`expected one function with ${POLL_WINDOW_ENV} in its environment, found ${windowsRemoved}`);
   }
   fs.writeFileSync(templateFile, JSON.stringify(template));
 }

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { countApiCalls } from './api-calls';
 import { measureLatency } from './latency';
+import { awsCdkLibFile, HANDLER_BUNDLE } from '../tools/installed-files';
 import { LIMITS } from '../tools/stack-limits';
 import { measureColdLoad, measureStack, StackFigures } from './measure';
 
@@ -15,16 +16,8 @@ const SESSION_COUNTS = [1, 10, 100, 400];
 const SYNTH_RUNS: Record<number, number> = { 1: 5, 10: 5, 100: 5, 400: 3 };
 const LOAD_RUNS = 7;
 const ROOT = path.join(__dirname, '..');
-const LIBRARY_HANDLER = path.join(ROOT, 'lambda-dist', 'session-handler', 'index.js');
-// The handler AwsCustomResource deploys, as aws-cdk-lib ships it (not an exported path, so found on disk).
-const BASELINE_HANDLER = path.join(
-  path.dirname(require.resolve('aws-cdk-lib/package.json')),
-  'custom-resource-handlers',
-  'dist',
-  'custom-resources',
-  'aws-custom-resource-handler',
-  'index.js',
-);
+// The handler AwsCustomResource deploys, as aws-cdk-lib ships it.
+const BASELINE_HANDLER = awsCdkLibFile('custom-resource-handlers', 'dist', 'custom-resources', 'aws-custom-resource-handler', 'index.js');
 
 // The worst-case response to CloudFormation: every field at the API's maximum length.
 const ARN_MAX = 1024;
@@ -74,7 +67,7 @@ async function main(): Promise<void> {
     baseline: worstCaseResponseBytes(ID_MAX, { applicationId: ID_MAX, arn: ARN_MAX, sessionId: ID_MAX }),
     library: worstCaseResponseBytes(ARN_MAX, { SessionId: ID_MAX, Arn: ARN_MAX, ApplicationId: ID_MAX, Endpoint: ENDPOINT_MAX }),
   };
-  const handler = { baseline: measureColdLoad(BASELINE_HANDLER, LOAD_RUNS), library: measureColdLoad(LIBRARY_HANDLER, LOAD_RUNS) };
+  const handler = { baseline: measureColdLoad(BASELINE_HANDLER, LOAD_RUNS), library: measureColdLoad(HANDLER_BUNDLE, LOAD_RUNS) };
   const apiCalls = await countApiCalls();
   const latency = await measureLatency();
 

@@ -78,15 +78,7 @@ export class Sessions {
    * by the start and terminate timeouts, and by the Provider framework's total timeout.
    */
   public async poll(ref: SessionRef): Promise<Session | undefined | typeof UNAVAILABLE> {
-    try {
-      return await this.find(ref);
-    } catch (error) {
-      if (!isTransient(error)) {
-        throw error;
-      }
-      log('GetSession failed for now: asking again at the next poll', { sessionId: ref.sessionId, error: describeError(error) });
-      return UNAVAILABLE;
-    }
+    return unlessTransient('GetSession', { sessionId: ref.sessionId }, () => this.find(ref));
   }
 
   /**
@@ -95,18 +87,12 @@ export class Sessions {
    * returned or stored. A failure that passes means "ask again at the next poll", as in `poll`.
    */
   public async endpointOf(ref: SessionRef): Promise<string | typeof UNAVAILABLE> {
-    try {
+    return unlessTransient('GetSessionEndpoint', { sessionId: ref.sessionId }, async () => {
       const { endpoint } = await this.client.send(
         new GetSessionEndpointCommand({ applicationId: ref.applicationId, sessionId: ref.sessionId }),
       );
       return endpoint ?? '';
-    } catch (error) {
-      if (!isTransient(error)) {
-        throw error;
-      }
-      log('GetSessionEndpoint failed for now: asking again at the next poll', { sessionId: ref.sessionId, error: describeError(error) });
-      return UNAVAILABLE;
-    }
+    });
   }
 
   /** TerminateSession on a session last seen in `state`; one that has gone meanwhile is success. */
@@ -186,15 +172,7 @@ export class Sessions {
 
   /** `findStartedBy` while waiting: a failure that passes means "ask again at the next poll", as in `poll`. */
   public async pollStartedBy(requested: RequestedSession): Promise<TaggedSession[] | typeof UNAVAILABLE> {
-    try {
-      return await this.findStartedBy(requested);
-    } catch (error) {
-      if (!isTransient(error)) {
-        throw error;
-      }
-      log('listing sessions failed for now: asking again at the next poll', { error: describeError(error) });
-      return UNAVAILABLE;
-    }
+    return unlessTransient('listing sessions', {}, () => this.findStartedBy(requested));
   }
 
   /** TagResource and UntagResource, so that the session's tags go from `oldTags` to `newTags`. */
@@ -207,6 +185,22 @@ export class Sessions {
     if (toRemove.length > 0) {
       await this.client.send(new UntagResourceCommand({ resourceArn: ref.arn, tagKeys: toRemove }));
     }
+  }
+}
+
+/**
+ * The call's answer, or UNAVAILABLE when it failed for a reason that passes (after the SDK's own
+ * retries): "ask again at the next poll", said in the log. Any other failure is thrown.
+ */
+async function unlessTransient<T>(what: string, fields: Record<string, string>, call: () => Promise<T>): Promise<T | typeof UNAVAILABLE> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!isTransient(error)) {
+      throw error;
+    }
+    log(`${what} failed for now: asking again at the next poll`, { ...fields, error: describeError(error) });
+    return UNAVAILABLE;
   }
 }
 

@@ -184,7 +184,7 @@ export class SessionProvider extends Construct {
   public grantSessionLifecycle(session: Construct, applicationArn: string, executionRoleArn: string): void {
     const sessionsOnApplication = this.countGrant(applicationArn);
     if (sessionsOnApplication === 1) {
-      const sessionsArn = `${applicationArn}/sessions/*`;
+      const sessionsArn = applicationSessionsArn(applicationArn);
       this.applicationStatement.addResources(applicationArn);
       this.sessionStatement.addResources(sessionsArn);
       acknowledgeSessionsWildcard(this.policy, sessionsArn);
@@ -228,6 +228,14 @@ export class SessionProvider extends Construct {
     logGroup.grantWrite(role);
     return role;
   }
+}
+
+/**
+ * Every session of an application, present and future: the narrowest resource for sessions whose
+ * ids are not known at synth.
+ */
+export function applicationSessionsArn(applicationArn: string): string {
+  return `${applicationArn}/sessions/*`;
 }
 
 /** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */

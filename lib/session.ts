@@ -39,7 +39,7 @@ import {
 import { validateRenderedSize } from './framework-limits';
 import { acknowledgeTaggedSessionsGrant } from './nag-acknowledgements';
 import { sessionHandle } from '../lambda/handle';
-import { SessionProvider } from './session-provider';
+import { applicationSessionsArn, SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
 
@@ -275,7 +275,7 @@ abstract class SessionBase extends Resource implements ISession {
       );
     }
     const { applicationArn, handle } = scope;
-    const sessionsArn = `${applicationArn}/sessions/*`;
+    const sessionsArn = applicationSessionsArn(applicationArn);
     const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: CONNECT_ACTIONS,

@@ -18,6 +18,7 @@ import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cl
 import { driverFor, localApp, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
 import { EmrServerlessEmulator } from '../../tools/local-cloud/emulator';
 import { LocalClock } from '../../tools/local-cloud/local-clock';
+import { awsCdkLibFile, HANDLER_BUNDLE } from '../../tools/installed-files';
 
 const emulator = new EmrServerlessEmulator();
 
@@ -276,13 +277,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     const driver = exampleStack();
     await driver.createStack();
 
-    const runtime = path.join(
-      path.dirname(require.resolve('aws-cdk-lib/package.json')),
-      'custom-resources',
-      'lib',
-      'provider-framework',
-      'runtime',
-    );
+    const runtime = awsCdkLibFile('custom-resources', 'lib', 'provider-framework', 'runtime');
     const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     const ran = [...driver.framework.loadedFiles];
     const framework = ran.filter(([file]) => path.basename(file) !== 'index.js');
@@ -300,7 +295,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     // And the session handler it invoked is the bundle the construct ships, from its asset too.
     const [[handlerFile, handlerHash]] = ran.filter(([file]) => path.basename(file) === 'index.js');
     expect(handlerFile.startsWith(driver.assemblyDir)).toBe(true);
-    expect(handlerHash).toBe(sha256(path.join(__dirname, '..', '..', 'lambda-dist', 'session-handler', 'index.js')));
+    expect(handlerHash).toBe(sha256(HANDLER_BUNDLE));
     expectNothingLeaked(driver);
   });
 
@@ -364,6 +359,26 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     expect(driver.deployed.size).toBe(0);
     expectNothingLeaked(driver);
   });
+});
+
+test("an isComplete that outlasts its function's timeout fails as Lambda fails it; the rollback terminates the session", async () => {
+  const app = localApp();
+  const stack = new ExampleStack(app, 'LifecycleStack', { sessionCount: 1 });
+  const assemblyDir = synthesize(app, stack);
+  // The template's isComplete timeout, cut below the 30-second poll window.
+  const templateFile = path.join(assemblyDir, `${stack.stackName}.template.json`);
+  const template = JSON.parse(fs.readFileSync(templateFile, 'utf8'));
+  const isComplete = Object.values<any>(template.Resources).find((resource) => resource.Properties?.Handler === 'index.isComplete');
+  isComplete.Properties.Timeout = 10;
+  fs.writeFileSync(templateFile, JSON.stringify(template));
+  const driver = driverFor(emulator, assemblyDir, stack.stackName, { wait: advanceClock });
+  const [created] = await driver.createStack();
+
+  expect(created.status).toBe('FAILED');
+  expect(created.reason).toContain('Task timed out after 10.00 seconds');
+  expect(emulator.sessionIds()).toHaveLength(1);
+  expect(emulator.liveSessions()).toEqual([]);
+  expectNothingLeaked(driver);
 });
 
 test('a session that fails to start fails the create with its state details, and nothing is left running', async () => {

@@ -115,11 +115,17 @@ export class EmrServerlessEmulator {
   private readonly now: () => number;
   private readonly region: string;
   private readonly account: string;
+  private readonly timings: { readonly submittedMs: number; readonly startingMs: number; readonly terminatingMs: number };
 
-  constructor(private readonly options: EmulatorOptions = {}) {
+  constructor(options: EmulatorOptions = {}) {
     this.now = options.now ?? (() => Date.now());
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '123456789012';
+    this.timings = {
+      submittedMs: options.submittedMs ?? 10_000,
+      startingMs: options.startingMs ?? 40_000,
+      terminatingMs: options.terminatingMs ?? 5_000,
+    };
   }
 
   /** Starts listening on a free port of 127.0.0.1 and returns the endpoint URL. */
@@ -185,7 +191,7 @@ export class EmrServerlessEmulator {
   /** When the session became, or becomes, usable on the emulator's clock; undefined for one whose start fails or stalls. */
   public usableAt(sessionId: string): number | undefined {
     const session = this.sessions.get(sessionId)!;
-    return session.failure || session.stalled ? undefined : session.createdAt + (this.options.submittedMs ?? 10_000) + session.startingMs;
+    return session.failure || session.stalled ? undefined : session.createdAt + this.timings.submittedMs + session.startingMs;
   }
 
   /** Ends a session as the service does after its idle timeout. */
@@ -361,7 +367,7 @@ export class EmrServerlessEmulator {
       tags: { ...((body.tags as Record<string, string>) ?? {}) },
       failure: this.failNextStarts.shift(),
       stalled: this.stallNextStart,
-      startingMs: this.nextStartingMs ?? this.options.startingMs ?? 40_000,
+      startingMs: this.nextStartingMs ?? this.timings.startingMs,
     };
     this.stallNextStart = false;
     this.nextStartingMs = undefined;
@@ -419,7 +425,7 @@ export class EmrServerlessEmulator {
 
   /** The session as GetSession returns it, its state derived from the clock. */
   private describe(session: EmulatedSession) {
-    const { submittedMs = 10_000, terminatingMs = 5_000 } = this.options;
+    const { submittedMs, terminatingMs } = this.timings;
     const { startingMs } = session;
     const age = this.now() - session.createdAt;
     let state: string;

@@ -35,11 +35,6 @@ export class LocalClock {
     };
   }
 
-  /** The clock, in epoch milliseconds. */
-  public now(): number {
-    return Date.now();
-  }
-
   /** Moves the clock on by `ms`: what a wait of that length would have taken. */
   public async advance(ms: number): Promise<void> {
     this.fake.tick(ms);

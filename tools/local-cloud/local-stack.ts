@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { EmrServerlessEmulator } from './emulator';
 import { CloudFormationDriver, DriverOptions } from './cloudformation-driver';
+import { LocalClock } from './local-clock';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -124,4 +125,32 @@ export function driverFor(
       throw new Error(`the local stack cannot resolve ${logicalId}${attribute ? `.${attribute}` : ''}`);
     },
   });
+}
+
+/** A local cloud on a compressed clock: the emulator, and drivers whose waits move the clock. */
+export interface CompressedCloud {
+  readonly emulator: EmrServerlessEmulator;
+  /** A driver for the stack of a synthesized assembly (see `synthesize`). */
+  driver(assemblyDir: string, stackName: string): CloudFormationDriver;
+}
+
+/**
+ * Runs `work` against a fresh emulator on a compressed clock, with the deployed functions' logs kept
+ * out of the output, and undoes all of it afterwards: the setup every benchmark measurement shares.
+ */
+export async function onCompressedCloud<T>(work: (cloud: CompressedCloud) => Promise<T>): Promise<T> {
+  const clock = LocalClock.install();
+  const emulator = new EmrServerlessEmulator();
+  useEmulatorEndpoint(await emulator.start());
+  const restoreLog = silenceHandlerLog();
+  try {
+    return await work({
+      emulator,
+      driver: (assemblyDir, stackName) => driverFor(emulator, assemblyDir, stackName, { wait: (ms) => clock.advance(ms) }),
+    });
+  } finally {
+    restoreLog();
+    await emulator.stop();
+    clock.uninstall();
+  }
 }

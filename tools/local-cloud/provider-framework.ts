@@ -282,17 +282,22 @@ export class LocalProviderFramework {
     const entry = loadExport(code, this.loadedFiles);
     const restoreEnvironment = setEnvironment(code.environment);
     const started = { clock: Date.now(), real: performance.now() };
-    try {
-      return await entry(JSON.parse(JSON.stringify(event)));
-    } finally {
-      restoreEnvironment();
-      const durationMs = Math.ceil(Math.max(Date.now() - started.clock, performance.now() - started.real));
-      this.invocationLog.push({ function: code.name, memoryMb: code.memoryMb, durationMs });
-      if (durationMs > code.timeoutSeconds * 1000) {
-        // eslint-disable-next-line no-unsafe-finally
-        throw Object.assign(new Error(`Task timed out after ${code.timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' });
-      }
+    const outcome = await Promise.resolve(event)
+      .then((input) => entry(JSON.parse(JSON.stringify(input))))
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+    restoreEnvironment();
+    const durationMs = Math.ceil(Math.max(Date.now() - started.clock, performance.now() - started.real));
+    this.invocationLog.push({ function: code.name, memoryMb: code.memoryMb, durationMs });
+    if (durationMs > code.timeoutSeconds * 1000) {
+      throw Object.assign(new Error(`Task timed out after ${code.timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' });
     }
+    if ('error' in outcome) {
+      throw outcome.error;
+    }
+    return outcome.value;
   }
 
   private frameworkFunctionAt(functionArn: string): FunctionCode {
