@@ -20,6 +20,7 @@ const common = {
   // 'ts' first: jsii compiles lib/*.js in place, and jest must never run that stale output.
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+  setupFiles: ['<rootDir>/test/setup-env.js'],
 };
 
 /** @type {import('jest').Config} */

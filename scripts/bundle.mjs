@@ -2,11 +2,27 @@
 // Lambda asset, so that consumers need neither esbuild nor Docker at synth time, and the Lambda
 // runs the pinned EMR Serverless client rather than whatever SDK its runtime carries.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Writes a file only when its content changes, and then whole: to a file of its own, renamed into
+ * place. Two test runs in one checkout both bundle first, and neither may load a half-written bundle
+ * of the other's (nor see its asset hash change under it).
+ */
+function writeWhole(file, content) {
+  if (existsSync(file) && readFileSync(file).equals(Buffer.from(content))) {
+    return;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, content);
+  renameSync(partial, file);
+}
 
 const result = await build({
   entryPoints: [join(root, 'lambda', 'index.ts')],
@@ -22,7 +38,11 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  write: false,
 });
+for (const output of result.outputFiles) {
+  writeWhole(output.path, output.contents);
+}
 
 // The bundle carries other people's code (the AWS SDK, Smithy, their dependencies): ship their
 // licenses next to it, one entry per package that contributed bytes.
@@ -39,7 +59,7 @@ for (const input of Object.keys(result.metafile.inputs)) {
   }
 }
 const notices = [...packages.keys()].sort().map((name) => packages.get(name));
-writeFileSync(
+writeWhole(
   join(root, 'lambda-dist', 'session-handler', 'THIRD-PARTY-NOTICES.txt'),
   `The session handler bundle (index.js) contains code from these ${notices.length} packages.\n\n` +
     notices.join(`\n\n${'-'.repeat(78)}\n\n`) +

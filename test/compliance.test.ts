@@ -42,6 +42,33 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
+/** What aws-cdk-lib's built-in validation printed while synthesizing `app`, with the check turned back on. */
+function builtInValidationOutput(app: App): string[] {
+  // test/setup-env.js turns the check off for speed everywhere else.
+  const setting = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
+  const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    app.synth();
+    return printed.mock.calls.map((args) => args.join(' '));
+  } finally {
+    printed.mockRestore();
+    process.env.CDK_VALIDATION = setting;
+  }
+}
+
+describe("aws-cdk-lib's built-in CloudFormation validation", () => {
+  test('finds nothing in the example app', () => {
+    expect(builtInValidationOutput(buildApp(new App()))).toEqual([]);
+  });
+
+  test('fails: it is on in that test, as an empty stack beside the app shows', () => {
+    const app = buildApp(new App());
+    new Stack(app, 'Empty');
+    expect(builtInValidationOutput(app)).toEqual([expect.stringMatching(/Resources section must exist and be non-empty/)]);
+  });
+});
+
 describe('cfn-lint', () => {
   const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
   const available = cfnLint.status === 0;

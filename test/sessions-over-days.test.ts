@@ -150,7 +150,9 @@ describe('the handle', () => {
   });
 
   test('fromParameterName reads the ARN at deploy, and the parameter can be granted at run time', () => {
-    const consumer = new Stack(app, 'Consumer', { env: ENV });
+    // An app of its own: the consumer is in another app than the session, and no empty producer
+    // stack is synthesized beside it.
+    const consumer = new Stack(new App(), 'Consumer', { env: ENV });
     const imported = Session.fromParameterName(consumer, 'Current', '/analytics/session-arn');
     const reader = new iam.Role(consumer, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
     imported.parameter!.grantRead(reader);
@@ -218,7 +220,7 @@ describe('the endpoint and tags', () => {
   });
 
   test("the stack's tags reach the session; its own tags win on the same key", () => {
-    const stack = new Stack(app, 'Tagged', { env: ENV, tags: { 'cost-center': '42', team: 'platform' } });
+    const stack = new Stack(new App(), 'Tagged', { env: ENV, tags: { 'cost-center': '42', team: 'platform' } });
     sessionIn(stack, { tags: { team: 'analytics' } });
     Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { Tags: { 'cost-center': '42', team: 'analytics' } });
   });

@@ -78,7 +78,7 @@ export interface WaiterDefinition {
 
 type Entry = (event: unknown) => Promise<unknown>;
 
-/** The stand-ins are one set per process (the ResponseURL server holds port 443); they serve the active framework. */
+/** The stand-ins are one set per process, each on a port the OS picks; they serve the active framework. */
 let endpoints: Promise<void> | undefined;
 let active: LocalProviderFramework | undefined;
 
@@ -88,10 +88,10 @@ function activate(framework: LocalProviderFramework): void {
 
 function startEndpoints(): Promise<void> {
   endpoints ??= (async () => {
-    const listen = (server: http.Server | https.Server, port = 0) =>
+    const listen = (server: http.Server | https.Server) =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
         server.unref(); // never what keeps a test run or a script alive
       });
     const serve =
@@ -100,15 +100,17 @@ function startEndpoints(): Promise<void> {
         void handler(active!, req, res);
     process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${await listen(http.createServer(serve((f, req, res) => f.invoke(req, res))))}`;
     process.env.AWS_ENDPOINT_URL_SFN = `http://127.0.0.1:${await listen(http.createServer(serve((f, req, res) => f.startExecution(req, res))))}`;
-    // The framework PUTs to the URL's host on port 443, as it would to S3: a local HTTPS server
-    // there, with a certificate made now and trusted by this process's global agent only.
+    // The framework PUTs to the URL's host with no port, as it would to S3: `https.request` then
+    // takes the port of the global agent it goes through. So a local HTTPS server on a port the OS
+    // picks, made the global agent's default port, with a certificate made now and trusted by this
+    // process's global agent only: no root needed for port 443, and two runs never collide.
     const { key, cert } = selfSignedCertificate();
-    await listen(
+    // `defaultPort` is what `https.request` reads (Node.js's ClientRequest), though @types/node leaves it out.
+    (https.globalAgent as https.Agent & { defaultPort: number }).defaultPort = await listen(
       https.createServer(
         { key, cert },
         serve((f, req, res) => f.receiveResponse(req, res)),
       ),
-      443,
     );
     https.globalAgent.options.ca = [cert];
   })();
