@@ -129,6 +129,13 @@ export const REQUESTED_SESSION_PREFIX = 'cdk-emr-serverless-session:requested:';
  */
 export const TERMINATION_REQUESTED_AT = 'TerminationRequestedAt';
 
+/**
+ * The same for a request that asks for a session (a Create, a replacement, a renewal): when
+ * `onEvent` asked for it (ISO 8601). The start timeout runs from then, so that a StartSession that
+ * keeps failing for a passing reason (throttling) still ends the request in time.
+ */
+export const START_REQUESTED_AT = 'StartRequestedAt';
+
 /** Bounds of the per-session start timeout; the upper bound leaves room under the provider's total timeout. */
 export const START_TIMEOUT_DEFAULT_SECONDS = 20 * 60;
 export const START_TIMEOUT_MIN_SECONDS = 60;
@@ -161,12 +168,18 @@ export const ACCESS_DENIED_DELAYS_MS = [5_000, 10_000, 20_000];
 export const LOG_GROUP_ENV = 'SESSION_HANDLER_LOG_GROUP';
 
 /**
- * How one isComplete invocation waits: it polls every `POLL_INTERVAL_MS` for up to the window its
- * function's environment names (`POLL_WINDOW_ENV`, seconds, set by the construct to
- * `POLL_WINDOW_SECONDS`) before it answers "not yet" to the Provider framework's waiter. A session
- * that becomes usable is noticed within one interval, not at the waiter's next attempt; the Lambda
- * timeout leaves room for the whole window. Unset or not a whole number: one poll an invocation.
+ * How often a waiting request asks about its session: the Provider framework's waiter invokes
+ * isComplete this long after each "not yet", and isComplete looks once. One look holds a Lambda
+ * execution (two: the framework's isComplete waits on the handler's) for a fraction of a second, so
+ * a starting session costs the account's concurrency almost nothing, and CloudFormation hears of a
+ * usable session about a second after it is (README "Limits and quotas").
+ */
+export const POLL_INTERVAL_MS = 2_000;
+
+/**
+ * A poll window: how long one isComplete invocation would keep polling, every POLL_INTERVAL_MS,
+ * before answering "not yet", as the function's environment names it (seconds). The construct sets
+ * none, so that no invocation holds an execution while a session starts; the benchmark sets it to
+ * measure that shape against this one. Unset or not a whole number: one poll an invocation.
  */
 export const POLL_WINDOW_ENV = 'SESSION_HANDLER_POLL_WINDOW_SECONDS';
-export const POLL_WINDOW_SECONDS = 30;
-export const POLL_INTERVAL_MS = 2_000;

@@ -10,10 +10,11 @@ import {
   POLL_INTERVAL_MS,
   SessionResourceProperties,
   SessionResponseData,
+  START_REQUESTED_AT,
   TERMINATE_TIMEOUT_SECONDS,
   TERMINATION_REQUESTED_AT,
 } from './contract';
-import { describeError, isRefusal, truncate } from './errors';
+import { describeError, isRefusal, isTransient, truncate } from './errors';
 import { sessionHandle, stackNameOf } from './handle';
 import { describeRequest, log } from './log';
 import { parsePhysicalId, PhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
@@ -28,8 +29,10 @@ import {
 import { ENDED_STATES, Sessions, UNAVAILABLE } from './sessions';
 
 /** The request as the Provider framework hands it over; isComplete's also carries what onEvent answered. */
-export type SessionEvent = CdkCustomResourceEvent<SessionResourceProperties> & { readonly [TERMINATION_REQUESTED_AT]?: string };
-export type OnEventResponse = CdkCustomResourceResponse<SessionResponseData> & { readonly [TERMINATION_REQUESTED_AT]?: string };
+/** The fields onEvent adds to its answer, which the framework hands on to every isComplete of the request. */
+type OnEventFields = { readonly [TERMINATION_REQUESTED_AT]?: string; readonly [START_REQUESTED_AT]?: string };
+export type SessionEvent = CdkCustomResourceEvent<SessionResourceProperties> & OnEventFields;
+export type OnEventResponse = CdkCustomResourceResponse<SessionResponseData> & OnEventFields;
 /** isComplete may name the physical id: the framework lets it override onEvent's (see `isRequestedSessionReady`). */
 export type IsCompleteResponse = CdkCustomResourceIsCompleteResponse<SessionResponseData> & { readonly PhysicalResourceId?: string };
 
@@ -41,7 +44,10 @@ const NOT_YET: IsCompleteResponse = { IsComplete: false };
 
 export interface SessionHandlerOptions {
   /**
-   * How long isComplete keeps polling within one invocation before it answers "not yet".
+   * How long isComplete keeps polling within one invocation before it answers "not yet". The
+   * construct sets none: one poll an invocation holds a Lambda execution for a fraction of a
+   * second, where a window holds two for its whole length (see the README's "Limits and quotas").
+   * The benchmark sets one to measure that shape against this one.
    * @default 0: one poll an invocation
    */
   readonly pollWindowMs?: number;
@@ -124,13 +130,15 @@ export class SessionHandler {
     const spec = this.spec();
     const requested: RequestedSession = { applicationId: spec.applicationId, clientToken: deriveClientToken(this.event) };
     log('session requested: isComplete starts it', { ...requested });
-    return { PhysicalResourceId: requestedSessionId(requested) };
+    return { PhysicalResourceId: requestedSessionId(requested), [START_REQUESTED_AT]: this.now().toISOString() };
   }
 
   /**
    * Starts the requested session (again, on every poll: the token makes each StartSession return
-   * the same session) and waits until it is usable, then answers with its ARN as the physical id.
-   * A request that fails here leaves nothing running: a session it started is terminated first.
+   * the same session) and checks whether it is usable; once it is, answers with its ARN as the
+   * physical id. A StartSession that fails for a passing reason (throttling, a 5xx, a lost response)
+   * is asked again at the next poll: the token makes that safe, whether or not the first one took
+   * effect. A request that fails here leaves nothing running: a session it started is terminated first.
    */
   private async isRequestedSessionReady(requested: RequestedSession): Promise<IsCompleteResponse> {
     const spec = this.spec();
@@ -139,12 +147,25 @@ export class SessionHandler {
       const handle = sessionHandle(stackNameOf(this.event.StackId), this.event.LogicalResourceId);
       started = await this.sessions.start(buildStartSessionInput(spec, requested.clientToken, handle));
     } catch (error) {
+      const waited = this.secondsSince(this.requestedAt(START_REQUESTED_AT));
+      if (isTransient(error) && waited <= spec.startTimeoutSeconds) {
+        log('StartSession failed for now: asking again at the next poll', { error: describeError(error) });
+        return NOT_YET;
+      }
+      if (isTransient(error)) {
+        const cleanup = await this.sessions.terminateStartedBy(requested);
+        throw new Error(
+          `StartSession was still failing ${Math.round(waited)} seconds after the session was requested (startTimeout ` +
+            `${spec.startTimeoutSeconds}): ${describeError(error)}. ${cleanup}`,
+          { cause: error },
+        );
+      }
       // A refusal started nothing; after any other failure the session may exist all the same.
       const cleanup = isRefusal(error) ? 'No session was started.' : await this.sessions.terminateStartedBy(requested);
       throw new Error(`StartSession failed: ${describeError(error)}. ${cleanup}`, { cause: error });
     }
     try {
-      const answer = await this.pollWithinWindow(() => this.isStartedSessionReady(started, spec));
+      const answer = await this.pollWithinWindow(() => this.isStartedSessionReady(started, spec, requested));
       return answer.IsComplete ? { ...answer, PhysicalResourceId: started.arn } : answer;
     } catch (error) {
       const cleanup = await this.sessions.terminateStartedBy(requested);
@@ -152,8 +173,11 @@ export class SessionHandler {
     }
   }
 
-  /** Ready: STARTED, IDLE or BUSY. A session that ends, or outlasts its start timeout, fails the request. */
-  private async isStartedSessionReady(ref: SessionRef, spec: SessionSpec): Promise<IsCompleteResponse> {
+  /**
+   * Ready: STARTED, IDLE or BUSY. A session that ends, or outlasts its start timeout, fails the
+   * request. `requested` is the request that started it, if it did.
+   */
+  private async isStartedSessionReady(ref: SessionRef, spec: SessionSpec, requested?: RequestedSession): Promise<IsCompleteResponse> {
     const session = await this.sessions.poll(ref);
     if (session === UNAVAILABLE) {
       return NOT_YET;
@@ -170,6 +194,16 @@ export class SessionHandler {
       log('session is ready', { sessionId: ref.sessionId, state, endpoint });
       return { IsComplete: true, Data: responseData(ref, endpoint) };
     }
+    if (ENDED_STATES.has(state) && requested && session.startedAt) {
+      // The token names this session for ever: CloudFormation delivered again a request that had
+      // already started it, and it has ended since. Another session would be one nobody asked for.
+      log('the request was delivered again after its session ended', { sessionId: ref.sessionId, state });
+      throw new Error(
+        `this request (RequestId ${this.event.RequestId}) already started session ${ref.sessionId}, which was usable from ` +
+          `${session.startedAt.toISOString()} and is ${state} now (${stateDetails(session)}). A request delivered again never ` +
+          'starts a second session: deploy again, and the new request starts a new one',
+      );
+    }
     if (ENDED_STATES.has(state)) {
       log('session ended before it became ready', { sessionId: ref.sessionId, state });
       throw new Error(`session ${ref.sessionId} is ${state} before it became usable: ${stateDetails(session)}`);
@@ -177,7 +211,8 @@ export class SessionHandler {
     if (!STARTING_STATES.has(state)) {
       throw new Error(`session ${ref.sessionId} is in unknown state ${state}`);
     }
-    if (this.secondsSince(session.createdAt) > spec.startTimeoutSeconds) {
+    // From the request, when onEvent said when that was; a kept session's from its own creation.
+    if (this.secondsSince(this.requestedAt(START_REQUESTED_AT, session.createdAt)) > spec.startTimeoutSeconds) {
       log('session did not start in time: terminating it', { sessionId: ref.sessionId, state });
       await this.sessions.terminate(ref, state);
       throw new Error(
@@ -246,6 +281,8 @@ export class SessionHandler {
   /**
    * Terminates what the physical id names: a started session, or every session a request started.
    * A session that has already ended, or is gone, is success; so is a physical id that names none.
+   * A call that fails for a passing reason (throttling, a 5xx) is left to isComplete, which asks
+   * every live session to terminate on each poll: a Delete is never failed for it.
    */
   private async onDelete(physicalId: string): Promise<OnEventResponse> {
     const target = parsePhysicalId(physicalId);
@@ -256,7 +293,12 @@ export class SessionHandler {
     if (target.kind === 'requested') {
       await this.sessions.terminateStartedBy(target);
     } else {
-      await this.sessions.terminateIfLive(target.session);
+      await this.sessions.terminateIfLive(target.session).catch((error: unknown) => {
+        if (!isTransient(error)) {
+          throw error;
+        }
+        log('could not ask the session to terminate for now: isComplete asks again', { error: describeError(error) });
+      });
     }
     return { [TERMINATION_REQUESTED_AT]: this.now().toISOString() };
   }
@@ -285,9 +327,9 @@ export class SessionHandler {
       return { IsComplete: true };
     }
     for (const session of remaining.filter((s) => s.state !== SessionState.TERMINATING)) {
-      await this.sessions.terminate(session, session.state);
+      await this.sessions.terminateUnlessTransient(session, session.state);
     }
-    const waited = this.secondsSince(this.terminationRequestedAt());
+    const waited = this.secondsSince(this.requestedAt(TERMINATION_REQUESTED_AT));
     if (waited > TERMINATE_TIMEOUT_SECONDS) {
       const states = remaining.map((s) => `${s.sessionId} ${s.state}`).join(', ');
       throw new Error(`session still running ${Math.round(waited)} seconds after Delete asked it to terminate (${states})`);
@@ -306,20 +348,22 @@ export class SessionHandler {
     return ended ? [] : [{ ...ref, state: session.state! }];
   }
 
-  /** When onEvent asked for termination; an event without it (a request begun before this field) starts the clock now. */
-  private terminationRequestedAt(): Date {
-    const at = this.event[TERMINATION_REQUESTED_AT];
+  /**
+   * When onEvent asked for what this request waits for, from the field it added to its answer; an
+   * event without it (a request begun before the field existed) starts the clock at `otherwise`.
+   */
+  private requestedAt(field: keyof OnEventFields, otherwise: Date | undefined = this.now()): Date | undefined {
+    const at = this.event[field];
     const parsed = at ? new Date(at) : undefined;
-    return parsed && !Number.isNaN(parsed.getTime()) ? parsed : this.now();
+    return parsed && !Number.isNaN(parsed.getTime()) ? parsed : otherwise;
   }
 
   // ---------------------------------------------------------------------------------------------
 
   /**
    * Asks `check` again every POLL_INTERVAL_MS until it is done or its next poll would start after
-   * this invocation's poll window: a session that becomes usable (or terminated) is noticed within
-   * one interval, where the waiter's next attempt would come seconds later. A failure ends the
-   * invocation at once, as it would after a single poll.
+   * this invocation's poll window (none unless the function's environment names one: one check).
+   * A failure ends the invocation at once, as it would after a single poll.
    */
   private async pollWithinWindow(check: () => Promise<IsCompleteResponse>): Promise<IsCompleteResponse> {
     for (;;) {

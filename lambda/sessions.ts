@@ -108,6 +108,11 @@ export class Sessions {
     }
   }
 
+  /** `terminate` while waiting: a failure that passes means "ask again at the next poll", as in `poll`. */
+  public async terminateUnlessTransient(ref: SessionRef, state: string): Promise<void> {
+    await unlessTransient('TerminateSession', { sessionId: ref.sessionId }, () => this.terminate(ref, state));
+  }
+
   /** Terminates the session unless it has already ended or gone. */
   public async terminateIfLive(ref: SessionRef): Promise<void> {
     const session = await this.find(ref);

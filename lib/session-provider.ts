@@ -9,12 +9,13 @@ import { Construct } from 'constructs';
 import {
   ACCESS_DENIED_DELAYS_MS,
   LOG_GROUP_ENV,
-  POLL_WINDOW_ENV,
-  POLL_WINDOW_SECONDS,
+  POLL_INTERVAL_MS,
   PROVIDER_ID,
   SDK_CONNECT_TIMEOUT_MS,
   SDK_MAX_ATTEMPTS,
   SDK_REQUEST_TIMEOUT_MS,
+  START_TIMEOUT_MAX_SECONDS,
+  TERMINATE_TIMEOUT_SECONDS,
 } from '../lambda/contract';
 import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
@@ -33,27 +34,31 @@ const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, 
  * call when the service is well, so the allowance below covers a search through many sessions.
  */
 const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
-/** How long one isComplete invocation may poll before it answers "not yet"; its last poll is one of the calls counted above. */
-const POLL_WINDOW = Duration.seconds(POLL_WINDOW_SECONDS);
 /** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */
 const SEARCH_ALLOWANCE = Duration.minutes(2);
 
+/** How long after each "not yet" the Provider framework's waiter invokes isComplete again, which looks once. */
+const QUERY_INTERVAL = Duration.millis(POLL_INTERVAL_MS);
 /**
- * How the Provider framework's waiter asks isComplete again. Each isComplete invocation polls the
- * session every couple of seconds for up to POLL_WINDOW_SECONDS before it answers "not yet", so the
- * waiter only has to bridge a short gap between two invocations: a session that becomes usable is
- * noticed within seconds (0.1 polled every 15 seconds, once an invocation).
+ * How long the waiter keeps asking, at the least: the handler's own limits (the longest start
+ * timeout, the terminate timeout) and five minutes more, so that it is the handler that ends a
+ * request, with a reason, and terminates what it started. The framework counts it in attempts
+ * (`totalTimeout / queryInterval`), and Step Functions counts an attempt whatever ended it: one
+ * that Lambda throttled, or that failed at once, spends one as surely as one that said "not yet".
+ * Each attempt lasts at least the interval, so this many attempts last at least this long,
+ * throttled or not: the budget is one of time, not of answers.
  */
-const QUERY_INTERVAL = Duration.seconds(2);
+const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
 /**
- * The framework gives up on a request after this many waiter attempts (it counts them as
- * `totalTimeout / queryInterval`). An attempt that answers "not yet" lasts the poll window plus the
- * interval, so this many take about an hour. The handler's own limits (start timeout, terminate
- * timeout) are shorter, so it is the handler that fails a request, with a reason, and terminates
- * what it started.
+ * How many of a stack's sessions CloudFormation works on at once, unless the app's context says
+ * otherwise. Each request in progress can hold two Lambda executions at the same moment (the
+ * framework's function waits on the handler's), and the account's concurrency is shared by every
+ * function in the region: new accounts may have 10. Five keep a stack's deploy within 10, so that
+ * no invocation of a stack's own is throttled however many sessions it has (README "Limits and quotas").
  */
-const WAITER_ATTEMPTS = Math.ceil(Duration.hours(1).toSeconds() / (POLL_WINDOW_SECONDS + QUERY_INTERVAL.toSeconds()));
-const PROVIDER_TOTAL_TIMEOUT = Duration.seconds(WAITER_ATTEMPTS * QUERY_INTERVAL.toSeconds());
+export const CONCURRENT_REQUESTS_DEFAULT = 5;
+/** The context key that sets how many of a stack's sessions CloudFormation works on at once. */
+export const CONCURRENT_REQUESTS_CONTEXT = 'cdk-emr-serverless-session:concurrentRequests';
 /** EMR Serverless's default limit of concurrent sessions per application (the Spark Connect user guide). */
 const SESSIONS_PER_APPLICATION_QUOTA = 25;
 
@@ -101,12 +106,16 @@ export class SessionProvider extends Construct {
     conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
   });
   private readonly grants = new Map<string, number>();
+  /** Every session of the stack, in the order they were declared: the lanes they are started in. */
+  private readonly sessions: Construct[] = [];
+  private readonly concurrentRequests: number;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     if (!fs.existsSync(path.join(HANDLER_ASSET, 'index.js'))) {
       throw new Error(`the session handler bundle is missing at ${HANDLER_ASSET}: run 'npm run bundle'`);
     }
+    this.concurrentRequests = concurrentRequestsOf(this);
 
     const logGroup = (this.logGroup = new logs.LogGroup(this, 'Logs', {
       // A name a user can find from the stack alone; stack names are unique in an account and region.
@@ -147,16 +156,15 @@ export class SessionProvider extends Construct {
     const isComplete = handler(
       'IsComplete',
       'isComplete',
-      invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE).plus(POLL_WINDOW)),
+      invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
       'Starts EMR Serverless sessions and reports when they are ready or terminated',
-      { [POLL_WINDOW_ENV]: String(POLL_WINDOW_SECONDS) },
     );
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
       isCompleteHandler: isComplete,
       queryInterval: QUERY_INTERVAL,
-      totalTimeout: PROVIDER_TOTAL_TIMEOUT,
+      totalTimeout: WAITER_BUDGET,
       logGroup,
       frameworkOnEventRole: this.lambdaRole('FrameworkOnEventRole', logGroup),
       frameworkCompleteAndTimeoutRole: this.lambdaRole('FrameworkCompleteRole', logGroup),
@@ -213,6 +221,19 @@ export class SessionProvider extends Construct {
     }
   }
 
+  /**
+   * Puts a session in one of the stack's lanes: it depends on the session declared
+   * `concurrentRequests` before it, so that CloudFormation works on at most that many at once, on
+   * create, update and delete alike (a delete goes through the lanes in reverse).
+   */
+  public addToLane(session: Construct): void {
+    const ahead = this.sessions[this.sessions.length - this.concurrentRequests];
+    if (ahead) {
+      session.node.addDependency(ahead);
+    }
+    this.sessions.push(session);
+  }
+
   /** How many times this resource has been granted, this time included. */
   private countGrant(arn: string): number {
     // Resolved, so that two references to the same resource (two tokens) count as one.
@@ -236,6 +257,16 @@ export class SessionProvider extends Construct {
  */
 export function applicationSessionsArn(applicationArn: string): string {
   return `${applicationArn}/sessions/*`;
+}
+
+/** The context's number of sessions CloudFormation works on at once, a whole number of 1 or more. */
+function concurrentRequestsOf(scope: Construct): number {
+  const value = scope.node.tryGetContext(CONCURRENT_REQUESTS_CONTEXT) ?? CONCURRENT_REQUESTS_DEFAULT;
+  const count = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`context ${CONCURRENT_REQUESTS_CONTEXT} must be a whole number of 1 or more, got ${JSON.stringify(value)}`);
+  }
+  return count;
 }
 
 /** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */

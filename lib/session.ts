@@ -438,6 +438,7 @@ export class Session extends SessionBase implements ITaggable {
       serviceTimeout: Duration.seconds(Math.max(longestStart, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
     }));
     this.applyRemovalPolicy(removalPolicy);
+    provider.addToLane(resource);
     // The role's policies (its default policy, grants made after this line included) must exist
     // before Spark starts with the role; CloudFormation only orders the session after the role itself.
     provider.orderSessionsAfter(props.executionRole);

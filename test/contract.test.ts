@@ -54,7 +54,7 @@ test('the deployed contract is unchanged', () => {
     renderedTagKeys: Object.keys(resource.Properties.Tags).sort(),
     renewalModes: [resource.Properties.RenewalMode],
     physicalIds: { requestedPrefix: contract.REQUESTED_SESSION_PREFIX },
-    onEventToIsCompleteFields: [contract.TERMINATION_REQUESTED_AT],
+    onEventToIsCompleteFields: [contract.TERMINATION_REQUESTED_AT, contract.START_REQUESTED_AT],
     providerId: contract.PROVIDER_ID,
     providerConstructIds: provider.node.findAll().map((c) => c.node.path.slice(stack.node.path.length + 1)),
     sessionConstructIds: stack.node.findChild('Session').node.children.map((c) => c.node.id),

@@ -2,7 +2,7 @@ import { App, CfnOutput, CfnParameter, CfnResource, Duration, ReferenceStrength,
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { RESOURCE_TYPE } from '../lambda/contract';
+import { RESOURCE_TYPE, START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/contract';
 import { Session, SessionProps } from '../lib';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -38,6 +38,15 @@ function handlerPolicyStatements(template: Template) {
 }
 
 afterEach(() => jest.restoreAllMocks());
+
+/** For each session, the indexes of the sessions its resource depends on in the template. */
+function sessionsAhead(sessions: Session[]): number[][] {
+  const resources = Template.fromStack(stack).toJSON().Resources;
+  const logicalIds = sessions.map((s) => stack.getLogicalId(s.node.findChild('Resource').node.defaultChild as CfnResource));
+  return logicalIds.map((id) =>
+    ((resources[id].DependsOn ?? []) as string[]).filter((d) => logicalIds.includes(d)).map((d) => logicalIds.indexOf(d)),
+  );
+}
 
 beforeEach(() => {
   app = new App();
@@ -245,11 +254,12 @@ describe('provider', () => {
     const logGroup = { SESSION_HANDLER_LOG_GROUP: { Ref: expect.stringMatching(/SessionProviderLogs/) } };
     expect(Object.fromEntries(handlers.map((fn) => [fn.Properties.Handler, fn.Properties.Environment.Variables]))).toEqual({
       'index.onEvent': logGroup,
-      'index.isComplete': { ...logGroup, SESSION_HANDLER_POLL_WINDOW_SECONDS: '30' },
+      // No poll window: isComplete looks once an invocation.
+      'index.isComplete': logGroup,
     });
   });
 
-  test('the waiter asks isComplete again 2 seconds after each 30-second poll window, for about an hour', () => {
+  test('the waiter asks isComplete again 2 seconds after each look, and keeps asking at least 50 minutes, throttled or not', () => {
     session();
     const template = Template.fromStack(stack);
     const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
@@ -257,10 +267,10 @@ describe('provider', () => {
       (stateMachine.Properties.DefinitionString['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '')).join(''),
     );
     const [retry] = definition.States[definition.StartAt].Retry;
-    expect(retry).toMatchObject({ IntervalSeconds: 2, MaxAttempts: 113, BackoffRate: 1 });
-    // Each attempt that answers "not yet" lasts the window plus the interval: about an hour in all.
-    expect(retry.MaxAttempts * (30 + retry.IntervalSeconds)).toBeGreaterThanOrEqual(3600);
-    expect((retry.MaxAttempts - 1) * (30 + retry.IntervalSeconds)).toBeLessThan(3600);
+    expect(retry).toMatchObject({ IntervalSeconds: 2, MaxAttempts: 1500, BackoffRate: 1 });
+    // An attempt lasts at least the interval, even one that Lambda throttled or that failed at once:
+    // the attempts outlast the longest start timeout and the terminate timeout, five minutes to spare.
+    expect(retry.MaxAttempts * retry.IntervalSeconds).toBe(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 300);
   });
 
   test('handler functions log JSON: decisions at INFO, the SDK at DEBUG, the platform at WARN', () => {
@@ -278,7 +288,7 @@ describe('provider', () => {
     );
   });
 
-  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6, the waits and the poll window for isComplete', () => {
+  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6 and the waits for isComplete', () => {
     session();
     const timeouts = Object.fromEntries(
       Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
@@ -286,8 +296,30 @@ describe('provider', () => {
         .map((fn) => [fn.Properties.Handler, fn.Properties.Timeout]),
     );
     // One call: 3 attempts of (5 s connect + 30 s request + 1 s backoff) = 108 s.
-    // isComplete: the IAM wait (35 s), a search (120 s) and the poll window (30 s) besides.
-    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 35 + 120 + 30 });
+    // isComplete: the IAM wait (35 s) and a search (120 s) besides.
+    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 35 + 120 });
+  });
+
+  test("CloudFormation works on at most 5 of a stack's sessions at once: each depends on the one declared 5 before it", () => {
+    const sessions = Array.from({ length: 12 }, (_, i) => session({}, `S${i}`));
+    expect(sessionsAhead(sessions)).toEqual([[], [], [], [], [], [0], [1], [2], [3], [4], [5], [6]]);
+  });
+
+  test('the app context sets how many sessions of a stack CloudFormation works on at once', () => {
+    app = new App({ context: { 'cdk-emr-serverless-session:concurrentRequests': '2' } });
+    stack = new Stack(app, 'Lanes');
+    application = cfnApplication(stack);
+    executionRole = executionRoleIn(stack);
+    const sessions = Array.from({ length: 4 }, (_, i) => session({}, `S${i}`));
+    expect(sessionsAhead(sessions)).toEqual([[], [], [0], [1]]);
+  });
+
+  test.each([['0'], ['many'], [2.5]])('fails on a concurrentRequests context of %p, naming the key and what is allowed', (value) => {
+    app = new App({ context: { 'cdk-emr-serverless-session:concurrentRequests': value } });
+    stack = new Stack(app, 'Lanes');
+    expect(() => session()).toThrow(
+      `context cdk-emr-serverless-session:concurrentRequests must be a whole number of 1 or more, got ${JSON.stringify(value)}`,
+    );
   });
 
   test('no role uses an AWS managed policy', () => {

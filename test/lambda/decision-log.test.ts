@@ -22,6 +22,7 @@ import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,
   asIsCompleteEvent,
+  askedAt,
   buildCreateEvent,
   buildDeleteEvent,
   buildUpdateEvent,
@@ -33,7 +34,7 @@ import {
   STACK_ID,
 } from '../fixtures/events';
 import { serviceError } from '../fixtures/errors';
-import { listSessions, NOW, sessionIn } from '../fixtures/sessions';
+import { listSessions, NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
 const ENDPOINT = 'https://00fsession000001.example.emr-serverless.test';
@@ -77,6 +78,7 @@ describe('create', () => {
   const create = buildCreateEvent();
   const requested = requestedIdOf(create);
   const isCreateComplete = () => handler(asIsCompleteEvent(create, requested)).isComplete();
+  const isCreateCompleteAfterStartTimeout = () => handler(asIsCompleteEvent(create, askedAt(create, secondsBeforeNow(1201)))).isComplete();
 
   test('onEvent: the session asked for, by application and token', async () => {
     await handler(create).onEvent();
@@ -123,14 +125,14 @@ describe('create', () => {
     emr
       .on(GetSessionCommand)
       .resolves({ session: sessionIn('STARTING', SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: deriveClientToken(create) } }) });
-    await expect(isCreateComplete()).rejects.toThrow();
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow();
     expect(decisions()).toContainEqual({ decision: 'terminated the sessions the request started', count: 1, sessionIds: [SESSION_ID] });
   });
 
   test('isComplete: the search itself failed, with its error', async () => {
     emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500, 'no answer'));
     emr.on(ListSessionsCommand).rejects(serviceError('AccessDeniedException', 403, 'not authorized to list'));
-    await expect(isCreateComplete()).rejects.toThrow();
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow();
     expect(decisions()).toContainEqual({
       decision: 'could not look for the sessions the request started',
       error: 'AccessDeniedException: not authorized to list',

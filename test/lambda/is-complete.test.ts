@@ -17,6 +17,7 @@ import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,
   asIsCompleteEvent,
+  askedAt,
   buildCreateEvent,
   buildDeleteEvent,
   buildUpdateEvent,
@@ -46,6 +47,12 @@ async function isComplete(event: SessionEvent, onEventAnswer: Record<string, str
     },
   });
   return handler.isComplete();
+}
+
+/** isComplete of a Create asked for longer ago than its start timeout (the default, 1,200 s). */
+async function isCreateCompleteAfterStartTimeout() {
+  const event = buildCreateEvent();
+  return isComplete(event, askedAt(event, secondsBeforeNow(1201)));
 }
 
 /** isComplete of a Create, whose onEvent asked for the session under its token. */
@@ -233,7 +240,9 @@ describe('isComplete: a requested session (create, and every replacement)', () =
       .on(GetSessionCommand, { sessionId: '00funtagged00001' })
       .resolves({ session: { ...sessionIn('IDLE', '00funtagged00001'), tags: undefined } });
 
-    await expect(isCreateComplete()).rejects.toThrow(`The session it started (${SESSION_ID}, ${OTHER_SESSION_ID}) has been terminated.`);
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow(
+      `The session it started (${SESSION_ID}, ${OTHER_SESSION_ID}) has been terminated.`,
+    );
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 2);
   });
 
@@ -248,8 +257,8 @@ describe('isComplete: a requested session (create, and every replacement)', () =
       .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
       .resolves({ session: sessionIn('STARTING', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
 
-    await expect(isCreateComplete()).rejects.toThrow(
-      `StartSession failed: InternalServerException: internal error. The session it started (${OTHER_SESSION_ID}) has been terminated.`,
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow(
+      `StartSession was still failing 1201 seconds after the session was requested (startTimeout 1200): InternalServerException: internal error. The session it started (${OTHER_SESSION_ID}) has been terminated.`,
     );
     expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, {
       applicationId: APPLICATION_ID,
@@ -271,7 +280,7 @@ describe('isComplete: a requested session (create, and every replacement)', () =
       .on(GetSessionCommand, { sessionId: OTHER_SESSION_ID })
       .resolves({ session: sessionIn('IDLE', OTHER_SESSION_ID, { tags: { [CLIENT_TOKEN_TAG]: token } }) });
 
-    await expect(isCreateComplete()).rejects.toThrow(`(${OTHER_SESSION_ID}) has been terminated`);
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow(`(${OTHER_SESSION_ID}) has been terminated`);
     expect(emr).toHaveReceivedCommandWith(ListSessionsCommand, { nextToken: 'page2' });
   });
 
@@ -279,7 +288,7 @@ describe('isComplete: a requested session (create, and every replacement)', () =
     const token = deriveClientToken(buildCreateEvent());
     emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500));
     emr.on(ListSessionsCommand).rejects(serviceError('InternalServerException', 500));
-    await expect(isCreateComplete()).rejects.toThrow(
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow(
       `such a session carries the tag ${CLIENT_TOKEN_TAG}=${token} and ends after its idle timeout`,
     );
   });
@@ -304,6 +313,56 @@ describe('isComplete: a requested session (create, and every replacement)', () =
     expect(sleeps).toEqual([5000, 10000, 20000]);
     expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 4);
     expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+  });
+});
+
+describe('isComplete under throttling, and a request delivered again', () => {
+  test.each([
+    ['throttled', serviceError('ThrottlingException', 429, 'Rate exceeded')],
+    ['a 5xx', serviceError('InternalServerException', 500)],
+  ])(
+    'a StartSession %s within the start timeout is asked again at the next poll, and nothing is searched or terminated',
+    async (_what, error) => {
+      emr.on(StartSessionCommand).rejects(error);
+      const event = buildCreateEvent();
+      await expect(isComplete(event, askedAt(event, secondsBeforeNow(1199)))).resolves.toStrictEqual({ IsComplete: false });
+      expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+      expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+    },
+  );
+
+  test('the start timeout runs from the request: a session created just now, asked for 1,201 s ago, is terminated', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING', SESSION_ID, { ageSeconds: 5 }) });
+    const event = buildCreateEvent();
+    await expect(isComplete(event, askedAt(event, secondsBeforeNow(1201)))).rejects.toThrow(
+      `session ${SESSION_ID} was still STARTING after 1200 seconds (startTimeout) and has been terminated`,
+    );
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+  });
+
+  test('a request delivered again after its session served and ended fails, says why and what to do, and starts nothing', async () => {
+    const startedAt = secondsBeforeNow(7200);
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('TERMINATED', SESSION_ID, { startedAt, stateDetails: 'idle timeout' }) });
+    const event = buildCreateEvent();
+    await expect(isComplete(event, askedAt(event, secondsBeforeNow(9000)))).rejects.toThrow(
+      `this request (RequestId ${event.RequestId}) already started session ${SESSION_ID}, which was usable from ` +
+        `${startedAt.toISOString()} and is TERMINATED now (idle timeout). A request delivered again never starts a ` +
+        'second session: deploy again, and the new request starts a new one',
+    );
+    expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 1);
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+  });
+
+  test('a session that fails while it starts still reads as such, not as a request delivered again', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('FAILED', SESSION_ID, { stateDetails: 'no capacity' }) });
+    await expect(isCreateComplete()).rejects.toThrow(`session ${SESSION_ID} is FAILED before it became usable: no capacity`);
+  });
+
+  test('a throttled TerminateSession while deleting is asked again at the next poll', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID, { ageSeconds: 3600 }) });
+    emr.on(TerminateSessionCommand).rejects(serviceError('ThrottlingException', 429, 'Rate exceeded'));
+    const answer = { PhysicalResourceId: SESSION_ARN, TerminationRequestedAt: secondsBeforeNow(15).toISOString() };
+    await expect(isComplete(buildDeleteEvent(), answer)).resolves.toStrictEqual({ IsComplete: false });
   });
 });
 
@@ -361,14 +420,14 @@ describe('what the service may answer, and how it reads in a failure reason', ()
   test('ListSessions without a sessions field lists none', async () => {
     emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500, 'no answer'));
     emr.on(ListSessionsCommand).resolves({});
-    await expect(isCreateComplete()).rejects.toThrow('No session of this request is running.');
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow('No session of this request is running.');
   });
 
   test('a listed session gone by the time it is read is skipped', async () => {
     emr.on(StartSessionCommand).rejects(serviceError('InternalServerException', 500, 'no answer'));
     emr.on(ListSessionsCommand).resolves({ sessions: [sessionIn('IDLE', OTHER_SESSION_ID)] });
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
-    await expect(isCreateComplete()).rejects.toThrow('No session of this request is running.');
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow('No session of this request is running.');
     expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
   });
 

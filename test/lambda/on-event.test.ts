@@ -20,11 +20,13 @@ import {
   buildDeleteEvent,
   buildUpdateEvent,
   properties,
+  requestedAnswer,
   requestedIdOf,
   RESPONSE_URL,
   SESSION_ARN,
   SESSION_ID,
 } from '../fixtures/events';
+import { serviceError } from '../fixtures/errors';
 import { NOW, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
@@ -50,7 +52,10 @@ describe('onEvent: create', () => {
     const event = buildCreateEvent();
     const response = await onEvent(event);
 
-    expect(response).toEqual({ PhysicalResourceId: `cdk-emr-serverless-session:requested:${APPLICATION_ID}:${deriveClientToken(event)}` });
+    expect(response).toEqual({
+      PhysicalResourceId: `cdk-emr-serverless-session:requested:${APPLICATION_ID}:${deriveClientToken(event)}`,
+      StartRequestedAt: NOW.toISOString(),
+    });
     expect(emr.calls()).toHaveLength(0);
   });
 
@@ -113,7 +118,7 @@ describe('onEvent: update', () => {
     const response = await onEvent(event);
 
     const applicationId = key === 'ApplicationId' ? 'otherapplication1' : APPLICATION_ID;
-    expect(response).toEqual({ PhysicalResourceId: requestedIdOf(event, applicationId) });
+    expect(response).toEqual(requestedAnswer(event, applicationId));
     expect(requestedIdOf(event)).not.toBe(requestedIdOf(buildCreateEvent()));
     expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
   });
@@ -143,19 +148,19 @@ describe('onEvent: update', () => {
   test('a rollback to properties the session does not run with asks for a new session', async () => {
     emr.on(GetSessionCommand).resolves({ session: { ...runningSession, name: 'another' } });
     const event = buildUpdateEvent(properties(), properties({ Name: 'renamed' }));
-    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(await onEvent(event)).toEqual(requestedAnswer(event));
   });
 
   test('a physical id that names no started session (that of a failed request) asks for a new session', async () => {
     const failedCreate = buildCreateEvent(properties(), 'failed-request');
     const event = buildUpdateEvent(properties(), properties(), requestedIdOf(failedCreate));
-    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(await onEvent(event)).toEqual(requestedAnswer(event));
     expect(emr.calls()).toHaveLength(0);
   });
 
   test('a physical id that names nothing of ours (the framework marker of a failed create) asks for a new session', async () => {
     const event = buildUpdateEvent(properties(), properties(), 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
-    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(await onEvent(event)).toEqual(requestedAnswer(event));
     expect(emr.calls()).toHaveLength(0);
   });
 
@@ -199,7 +204,7 @@ describe('onEvent: update', () => {
     expect(await onEvent(buildUpdateEvent(newProps, oldProps))).toEqual({ PhysicalResourceId: SESSION_ARN });
     const changed = properties({ RuntimeConfiguration: configuration({ 'spark.b': '2', 'spark.a': '1', 'spark.c': '4' }) });
     const event = buildUpdateEvent(changed, oldProps);
-    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(await onEvent(event)).toEqual(requestedAnswer(event));
   });
 
   test('an attributes revision alone touches nothing', async () => {
@@ -248,14 +253,17 @@ describe('onEvent: update', () => {
   test.each(['TERMINATED', 'FAILED', 'TERMINATING'])('a tag change on a session that has %s starts a replacement', async (state) => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn(state, SESSION_ID) });
     const response = await onEvent(buildUpdateEvent(properties({ Tags: { team: 'data' } })));
-    expect(response).toEqual({ PhysicalResourceId: expect.stringMatching(/^cdk-emr-serverless-session:requested:/) });
+    expect(response).toEqual({
+      PhysicalResourceId: expect.stringMatching(/^cdk-emr-serverless-session:requested:/),
+      StartRequestedAt: NOW.toISOString(),
+    });
     expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
   });
 
   test('a tag change on a session that is gone starts a replacement', async () => {
     emr.on(GetSessionCommand).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
     const event = buildUpdateEvent(properties({ Tags: { team: 'data' } }));
-    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(await onEvent(event)).toEqual(requestedAnswer(event));
   });
 });
 
@@ -279,14 +287,14 @@ describe('onEvent: renewal', () => {
     async (state) => {
       emr.on(GetSessionCommand).resolves({ session: { ...startedUnder('run-1'), state: state as 'IDLE' } });
       const event = buildUpdateEvent(renewal('IF_ENDED', 'run-2'), renewal('IF_ENDED', 'run-1'));
-      expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+      expect(await onEvent(event)).toEqual(requestedAnswer(event));
     },
   );
 
   test('ALWAYS with a new token asks for a new session, even when the old one is live', async () => {
     emr.on(GetSessionCommand).resolves({ session: startedUnder('run-1') });
     const event = buildUpdateEvent(renewal('ALWAYS', 'run-2'), renewal('ALWAYS', 'run-1'));
-    expect(await onEvent(event)).toEqual({ PhysicalResourceId: requestedIdOf(event) });
+    expect(await onEvent(event)).toEqual(requestedAnswer(event));
   });
 
   test('ALWAYS: the rollback of a failed renewal keeps the session started under the old token', async () => {
@@ -393,10 +401,23 @@ describe('onEvent: delete', () => {
     expect(emr.calls()).toHaveLength(0);
   });
 
+  test.each([
+    ['TerminateSession', 'a 5xx', () => emr.on(TerminateSessionCommand).rejects(serverError())],
+    ['TerminateSession', 'throttling', () => emr.on(TerminateSessionCommand).rejects(serviceError('ThrottlingException', 429))],
+    ['GetSession', 'throttling', () => emr.on(GetSessionCommand).rejects(serviceError('ThrottlingException', 429))],
+  ])('leaves a %s that fails with %s to isComplete, which asks again: the delete goes on', async (_call, _failure, fail) => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
+    fail();
+    await expect(onEvent(buildDeleteEvent())).resolves.toEqual({ TerminationRequestedAt: NOW.toISOString() });
+    expect(logSpy.mock.calls.map(([line]) => JSON.parse(line).decision)).toContain(
+      'could not ask the session to terminate for now: isComplete asks again',
+    );
+  });
+
   test('fails on any other error', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
-    emr.on(TerminateSessionCommand).rejects(serverError());
-    await expect(onEvent(buildDeleteEvent())).rejects.toThrow('internal error');
+    emr.on(TerminateSessionCommand).rejects(serviceError('ValidationException', 400, 'not a session'));
+    await expect(onEvent(buildDeleteEvent())).rejects.toThrow('not a session');
   });
 });
 

@@ -11,13 +11,19 @@
  *   ignores the Delete of its own CREATE_FAILED marker);
  * - a replacing Update is followed by a Delete of the old physical id; DeletionPolicy Retain skips Delete;
  * - a failed Update is rolled back with an Update to the old properties under the old physical id;
- *   the physical id a FAILED Update reported is not one CloudFormation deletes.
+ *   the physical id a FAILED Update reported is not one CloudFormation deletes;
+ * - a stack's resources are worked on at once, each as soon as the resources it depends on
+ *   (`DependsOn` between sessions) are done, and deleted in the reverse order; once one fails, no
+ *   other is started, and the stack rolls back when those in progress are done;
+ * - a request may be delivered again, with the same RequestId and ResponseURL, while the first
+ *   delivery is still in progress.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESOURCE_TYPE } from '../../lambda/contract';
-import { FrameworkResponse, FunctionCode, LocalProviderFramework } from './provider-framework';
+import type { LocalClock } from './local-clock';
+import { FrameworkResponse, FunctionCode, LocalProviderFramework, localResponseUrl, RequestOutcome } from './provider-framework';
 
 /** What the framework reports for a Create that failed in its onEvent (`cfn-response.js`, `safeHandler`). */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -31,6 +37,8 @@ export interface ResourceResult {
   readonly polls: number;
   /** When, on the clock, CloudFormation received the answer. */
   readonly answeredAt: number;
+  /** Every answer PUT for the request, the first included: more than one when it was delivered again. */
+  readonly answers: readonly FrameworkResponse[];
 }
 
 export interface DriverOptions {
@@ -43,6 +51,19 @@ export interface DriverOptions {
   readonly wait: (ms: number) => Promise<void>;
   /** Receives one line per resource status change, as CloudFormation's event log shows them. */
   readonly onEvent?: (logicalId: string, status: string, detail?: string) => void;
+  /**
+   * Runs work beside its caller and waits for it, on the clock of the run (`LocalClock`), so that
+   * the clock knows what runs while requests overlap. Without it, everything runs one at a time.
+   */
+  readonly clock?: Pick<LocalClock, 'spawn' | 'join'>;
+  /** The framework's Lambda concurrency limit and invoke overhead (see `ProviderFrameworkOptions`). */
+  readonly concurrencyLimit?: number;
+  readonly invokeOverheadMs?: number;
+}
+
+/** A second delivery of the same request, `afterMs` after the first started (CloudFormation may deliver a request again). */
+export interface DeliverAgain {
+  readonly afterMs: number;
 }
 
 interface Deployed {
@@ -51,13 +72,17 @@ interface Deployed {
   data: Record<string, string>;
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties?: any; Metadata?: any; DeletionPolicy?: string }> };
+type Template = {
+  Resources: Record<string, { Type: string; Properties?: any; Metadata?: any; DeletionPolicy?: string; DependsOn?: string | string[] }>;
+};
 
 export class CloudFormationDriver {
   public readonly template: Template;
   public readonly stackId: string;
   /** What CloudFormation believes is deployed, by logical id. */
   public readonly deployed = new Map<string, Deployed>();
+  /** The last request of each type sent for each resource, by logical id and type. */
+  private readonly lastEvents = new Map<string, Record<string, unknown>>();
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
   public readonly retained: string[] = [];
   /** aws-cdk-lib's Provider framework, as the template deploys it, with local stand-ins for what it calls. */
@@ -115,33 +140,44 @@ export class CloudFormationDriver {
     this.framework.throttleStartExecution(3);
   }
 
-  /** Creates every session; on the first failure rolls back by deleting what exists, as CloudFormation does. */
+  /**
+   * Creates every session, at once where their dependencies allow; once one fails, starts no other
+   * and rolls back by deleting what exists, as CloudFormation does. Results in template order.
+   */
   public async createStack(): Promise<ResourceResult[]> {
-    const results: ResourceResult[] = [];
-    for (const logicalId of this.sessionLogicalIds) {
-      const result = await this.create(logicalId);
-      results.push(result);
-      if (result.status === 'FAILED') {
-        await this.rollbackCreate();
-        break;
+    const results = new Map<string, ResourceResult>();
+    let failed = false;
+    await this.inDependencyOrder(this.sessionLogicalIds, 'create', async (logicalId) => {
+      if (failed) {
+        return false;
       }
+      const result = await this.create(logicalId);
+      results.set(logicalId, result);
+      failed ||= result.status === 'FAILED';
+      return !failed;
+    });
+    if (failed) {
+      await this.rollbackCreate();
     }
-    return results;
+    return this.sessionLogicalIds.filter((id) => results.has(id)).map((id) => results.get(id)!);
   }
 
+  /** Deletes every session, each after those that depend on it. Results in reverse template order. */
   public async deleteStack(): Promise<ResourceResult[]> {
-    const results: ResourceResult[] = [];
-    for (const logicalId of [...this.deployed.keys()].reverse()) {
-      results.push(await this.delete(logicalId));
-    }
-    return results;
+    const results = new Map<string, ResourceResult>();
+    const deployed = [...this.deployed.keys()];
+    await this.inDependencyOrder(deployed, 'delete', async (logicalId) => {
+      results.set(logicalId, await this.delete(logicalId));
+      return true;
+    });
+    return deployed.reverse().map((id) => results.get(id)!);
   }
 
-  /** A Create request; `deliveries` > 1 delivers the same request again, as CloudFormation may. */
-  public async create(logicalId: string, deliveries = 1): Promise<ResourceResult> {
+  /** A Create request; `again` delivers the same request a second time, as CloudFormation may. */
+  public async create(logicalId: string, again?: DeliverAgain): Promise<ResourceResult> {
     const properties = this.templateProperties(logicalId);
     const event = this.event('Create', logicalId, properties);
-    const result = await this.run(event, deliveries);
+    const result = await this.run(event, again);
     // Even a failed resource is one CloudFormation will delete on rollback, under the id it was given.
     this.deployed.set(logicalId, { physicalId: result.physicalId, properties, data: result.data });
     return result;
@@ -152,10 +188,10 @@ export class CloudFormationDriver {
    * is rolled back as CloudFormation does: an Update back to the old properties, then a Delete of any
    * new physical id the failed update reported.
    */
-  public async update(logicalId: string, newProperties: Record<string, unknown>): Promise<ResourceResult> {
+  public async update(logicalId: string, newProperties: Record<string, unknown>, again?: DeliverAgain): Promise<ResourceResult> {
     const current = this.deployed.get(logicalId)!;
     const properties = stringify(newProperties) as Record<string, unknown>;
-    const result = await this.run(this.event('Update', logicalId, properties, current.physicalId, current.properties));
+    const result = await this.run(this.event('Update', logicalId, properties, current.physicalId, current.properties), again);
     if (result.status === 'FAILED') {
       this.report(logicalId, 'UPDATE_ROLLBACK_IN_PROGRESS');
       const rollback = await this.run(this.event('Update', logicalId, current.properties, current.physicalId, properties));
@@ -168,15 +204,47 @@ export class CloudFormationDriver {
     return result;
   }
 
-  public async delete(logicalId: string): Promise<ResourceResult> {
+  public async delete(logicalId: string, again?: DeliverAgain): Promise<ResourceResult> {
     const current = this.deployed.get(logicalId)!;
     this.deployed.delete(logicalId);
     if (this.template.Resources[logicalId].DeletionPolicy === 'Retain') {
       this.retained.push(current.physicalId);
       this.report(logicalId, 'DELETE_SKIPPED', current.physicalId);
-      return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0, answeredAt: Date.now() };
+      return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0, answeredAt: Date.now(), answers: [] };
     }
-    return this.run(this.event('Delete', logicalId, current.properties, current.physicalId));
+    return this.run(this.event('Delete', logicalId, current.properties, current.physicalId), again);
+  }
+
+  /** The sessions a session's `DependsOn` names. */
+  public dependenciesOf(logicalId: string): string[] {
+    const dependsOn = this.template.Resources[logicalId].DependsOn ?? [];
+    return (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter((id) => this.sessionLogicalIds.includes(id));
+  }
+
+  /**
+   * Runs `work` for every id at once, each when its prerequisites are done and succeeded: on
+   * create, the sessions it depends on; on delete, the sessions that depend on it.
+   */
+  private async inDependencyOrder(ids: string[], order: 'create' | 'delete', work: (logicalId: string) => Promise<boolean>): Promise<void> {
+    const clock = this.options.clock ?? { spawn: (w: () => Promise<boolean>) => w(), join: <T>(p: Promise<T>) => p };
+    const prerequisites = (id: string) =>
+      order === 'create'
+        ? this.dependenciesOf(id).filter((d) => ids.includes(d))
+        : ids.filter((other) => this.dependenciesOf(other).includes(id));
+    const settled = new Map<string, Promise<boolean>>();
+    const start = (id: string): Promise<boolean> => {
+      if (!settled.has(id)) {
+        settled.set(
+          id,
+          clock.spawn(async () => {
+            const ready = await clock.join(Promise.all(prerequisites(id).map(start)));
+            return ready.every(Boolean) && work(id);
+          }),
+        );
+      }
+      return settled.get(id)!;
+    };
+    await clock.join(Promise.all(ids.map(start)));
   }
 
   /** After an update, CloudFormation deletes a physical id that the resource no longer has. */
@@ -188,28 +256,61 @@ export class CloudFormationDriver {
   }
 
   private async rollbackCreate(): Promise<void> {
-    for (const logicalId of [...this.deployed.keys()].reverse()) {
-      await this.delete(logicalId);
-    }
+    await this.deleteStack();
   }
 
-  /** One request through aws-cdk-lib's Provider framework, run from the template's asset, until it answers CloudFormation. */
-  private async run(event: Record<string, any>, deliveries = 1): Promise<ResourceResult> {
+  /**
+   * One request through aws-cdk-lib's Provider framework, run from the template's asset, until it
+   * answers CloudFormation: what CloudFormation received first. Delivered `again`, both deliveries
+   * run to their end, the second from `afterMs` after the first began.
+   */
+  private async run(event: Record<string, any>, again?: DeliverAgain): Promise<ResourceResult> {
     const { RequestType: type, LogicalResourceId: logicalId } = event;
     const verb = type.toUpperCase();
+    this.lastEvents.set(`${logicalId} ${type}`, event);
     this.report(logicalId, `${verb}_IN_PROGRESS`);
-    let response: FrameworkResponse | undefined;
-    for (let delivery = 0; delivery < deliveries; delivery++) {
-      response = await this.framework.request(event);
+    let outcome: RequestOutcome;
+    if (again && this.options.clock) {
+      const clock = this.options.clock;
+      const deliveries = [
+        clock.spawn(() => this.framework.request(event)),
+        clock.spawn(async () => {
+          await this.options.wait(again.afterMs);
+          return this.framework.request(event);
+        }),
+      ];
+      [outcome] = await clock.join(Promise.all(deliveries));
+    } else {
+      outcome = await this.framework.request(event);
+      if (again) {
+        await this.framework.request(event);
+      }
     }
+    const { response } = outcome;
     return this.finish(logicalId, verb, {
-      status: response!.Status,
-      physicalId: response!.PhysicalResourceId,
-      data: response!.Data ?? {},
-      ...(response!.Status === 'FAILED' && { reason: response!.Reason }),
-      polls: this.framework.polls,
-      answeredAt: this.framework.lastAnsweredAt,
+      status: response.Status,
+      physicalId: response.PhysicalResourceId,
+      data: response.Data ?? {},
+      ...(response.Status === 'FAILED' && { reason: response.Reason }),
+      polls: outcome.polls,
+      answeredAt: outcome.answeredAt,
+      answers: this.framework.answersTo(event),
     });
+  }
+
+  /**
+   * The last request of a type CloudFormation sent for a resource, delivered once more, as it may be
+   * long after it was answered: what the framework answers now. What CloudFormation holds does not
+   * change, since it has its answer already.
+   */
+  public async redeliverLast(logicalId: string, type: 'Create' | 'Update' | 'Delete'): Promise<FrameworkResponse> {
+    const event = this.lastEvents.get(`${logicalId} ${type}`);
+    if (!event) {
+      throw new Error(`no ${type} request was sent for ${logicalId}`);
+    }
+    const before = this.framework.answersTo(event).length;
+    await this.framework.request(event);
+    return this.framework.answersTo(event)[before];
   }
 
   private finish(logicalId: string, verb: string, result: ResourceResult): ResourceResult {
@@ -227,7 +328,8 @@ export class CloudFormationDriver {
     return {
       RequestType: type,
       ServiceToken: properties.ServiceToken,
-      ResponseURL: `https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/${encodeURIComponent(this.stackId)}?X-Amz-Signature=${randomUUID()}`,
+      // A pre-signed URL of CloudFormation's; here one that reaches the local stand-in, unique to the request.
+      ResponseURL: localResponseUrl(),
       StackId: this.stackId,
       RequestId: randomUUID(),
       LogicalResourceId: logicalId,
@@ -261,6 +363,7 @@ export class CloudFormationDriver {
         // Lambda's defaults, for a template that leaves them out (the framework's functions leave out memory).
         memoryMb: fn.Properties.MemorySize ?? 128,
         timeoutSeconds: fn.Properties.Timeout ?? 3,
+        architecture: fn.Properties.Architectures?.[0] === 'arm64' ? 'arm64' : 'x86_64',
       };
     };
     const arnOf = (logicalId: string) => this.options.resolveReference(logicalId, 'Arn');
@@ -276,6 +379,8 @@ export class CloudFormationDriver {
       userFunctions: new Map(functions.filter(([id]) => userArns.has(arnOf(id))).map(([id]) => [arnOf(id), codeOf(id)])),
       waiterDefinition: JSON.parse(resolveIntrinsics(stateMachine[1].Properties.DefinitionString, this.options.resolveReference)),
       wait: this.options.wait,
+      concurrencyLimit: this.options.concurrencyLimit,
+      invokeOverheadMs: this.options.invokeOverheadMs,
     });
   }
 

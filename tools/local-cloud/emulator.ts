@@ -6,12 +6,21 @@
  * points here. Sessions move SUBMITTED -> STARTING -> IDLE as its clock advances; StartSession is
  * idempotent by client token; faults can be injected per operation and per call. It records every
  * request and counts sessions per token and live sessions, so a test can prove nothing leaked.
+ *
+ * Like the service, it can be slow and it can limit how fast an account may call: each call may take
+ * a latency of the clock's time (`latencyMs`, `slowDownNext`), and an operation may be limited to a
+ * rate (`limitRate`: a token bucket refilled on the clock; a call beyond it gets 429
+ * ThrottlingException). It waits through `node:timers/promises`, which the compressed clock replaces.
  */
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ID, StartSessionBody, validateStartSession, validateTagMap } from './start-session-validation';
 import { readBody } from './read-body';
+
+/** The module object itself, whose wait the compressed clock replaces (see `local-clock.ts`). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const timers: { setTimeout: (ms: number) => Promise<void> } = require('node:timers/promises');
 
 export type Operation =
   | 'StartSession'
@@ -38,6 +47,8 @@ export interface EmulatorOptions {
   readonly startingMs?: number;
   /** How long a session stays TERMINATING. @default 5 s */
   readonly terminatingMs?: number;
+  /** How long every call takes to be answered, on the clock. @default 0 */
+  readonly latencyMs?: number;
   readonly region?: string;
   readonly account?: string;
 }
@@ -82,6 +93,15 @@ export interface RecordedRequest {
   readonly path: string;
   readonly body: unknown;
   readonly status: number;
+  /** When it arrived, on the emulator's clock (epoch milliseconds). */
+  readonly at: number;
+}
+
+/** A token bucket: `perSecond` calls a second, in bursts of as many; refilled as the clock moves. */
+interface RateLimit {
+  readonly perSecond: number;
+  tokens: number;
+  refilledAt: number;
 }
 
 const LIVE = new Set(['SUBMITTED', 'STARTING', 'STARTED', 'IDLE', 'BUSY']);
@@ -109,13 +129,16 @@ export class EmrServerlessEmulator {
   private readonly faults = new Map<Operation, Array<Fault | undefined>>();
   private readonly failNextStarts: string[] = [];
   private stallNextStart = false;
-  private nextStartingMs: number | undefined;
+  private readonly nextStartingMs: number[] = [];
+  private readonly rateLimits = new Map<Operation, RateLimit>();
+  private readonly slowDowns = new Map<Operation, number[]>();
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
   private nextSessionNumber = 1;
   private readonly now: () => number;
   private readonly region: string;
   private readonly account: string;
   private readonly timings: { readonly submittedMs: number; readonly startingMs: number; readonly terminatingMs: number };
+  private readonly latencyMs: number;
 
   constructor(options: EmulatorOptions = {}) {
     this.now = options.now ?? (() => Date.now());
@@ -126,6 +149,7 @@ export class EmrServerlessEmulator {
       startingMs: options.startingMs ?? 40_000,
       terminatingMs: options.terminatingMs ?? 5_000,
     };
+    this.latencyMs = options.latencyMs ?? 0;
   }
 
   /** Starts listening on a free port of 127.0.0.1 and returns the endpoint URL. */
@@ -152,7 +176,32 @@ export class EmrServerlessEmulator {
     this.faults.clear();
     this.failNextStarts.length = 0;
     this.stallNextStart = false;
-    this.nextStartingMs = undefined;
+    this.nextStartingMs.length = 0;
+    this.rateLimits.clear();
+    this.slowDowns.clear();
+  }
+
+  /** Limits an operation to `perSecond` calls a second for the account, in bursts of as many: beyond it, 429 ThrottlingException. */
+  public limitRate(operation: Operation, perSecond: number): void {
+    this.rateLimits.set(operation, { perSecond, tokens: perSecond, refilledAt: this.rateClock() });
+  }
+
+  /** The next calls of an operation take these times to be answered (on the clock), one per call. */
+  public slowDownNext(operation: Operation, ...delaysMs: number[]): void {
+    this.slowDowns.set(operation, [...(this.slowDowns.get(operation) ?? []), ...delaysMs]);
+  }
+
+  /** The most calls of an operation that arrived within one second (a sliding window), throttled ones included. */
+  public peakRate(operation: Operation): number {
+    const times = this.callsOf(operation).map((r) => r.at);
+    let peak = 0;
+    for (let first = 0, last = 0; last < times.length; last++) {
+      while (times[last] - times[first] >= 1_000) {
+        first++;
+      }
+      peak = Math.max(peak, last - first + 1);
+    }
+    return peak;
   }
 
   public addApplication(id: string, options: ApplicationOptions = {}): Application {
@@ -183,9 +232,9 @@ export class EmrServerlessEmulator {
     this.stallNextStart = true;
   }
 
-  /** The next session started stays STARTING for this long, rather than the emulator's default. */
-  public startNextSessionIn(startingMs: number): void {
-    this.nextStartingMs = startingMs;
+  /** The next sessions started stay STARTING for these times, one per session, rather than the emulator's default. */
+  public startNextSessionIn(...startingMs: number[]): void {
+    this.nextStartingMs.push(...startingMs);
   }
 
   /** When the session became, or becomes, usable on the emulator's clock; undefined for one whose start fails or stalls. */
@@ -247,12 +296,19 @@ export class EmrServerlessEmulator {
     if (!route) {
       return this.send(
         res,
-        { operation: 'GetApplication', method: req.method!, path: url.pathname, body },
+        { operation: 'GetApplication', method: req.method!, path: url.pathname, body, at: this.now() },
         404,
         errorBody('UnknownOperationException', 'no such route'),
       );
     }
-    const record = { operation: route.operation, method: req.method!, path: url.pathname, body };
+    const record = { operation: route.operation, method: req.method!, path: url.pathname, body, at: this.now() };
+    if (!this.withinRate(route.operation)) {
+      return this.send(res, record, 429, errorBody('ThrottlingException', 'Rate exceeded'));
+    }
+    const delayMs = this.slowDowns.get(route.operation)?.shift() ?? this.latencyMs;
+    if (delayMs > 0) {
+      await timers.setTimeout(delayMs);
+    }
     const fault = this.faults.get(route.operation)?.shift();
     if (fault === 'internal-error') {
       return this.send(res, record, 500, errorBody('InternalServerException', 'Injected internal error'));
@@ -270,6 +326,31 @@ export class EmrServerlessEmulator {
       return;
     }
     this.send(res, record, status, answer);
+  }
+
+  /**
+   * The time a rate limit refills by: the clock's, plus the real time that has passed. A caller's
+   * own backoff (the SDK's, between two attempts) takes real time while the compressed clock
+   * stands still, and the service's bucket refills meanwhile all the same.
+   */
+  private rateClock(): number {
+    return this.now() + performance.now();
+  }
+
+  /** Takes a token from the operation's bucket, if it is limited; false when there is none left. */
+  private withinRate(operation: Operation): boolean {
+    const limit = this.rateLimits.get(operation);
+    if (!limit) {
+      return true;
+    }
+    const now = this.rateClock();
+    limit.tokens = Math.min(limit.perSecond, limit.tokens + ((now - limit.refilledAt) / 1000) * limit.perSecond);
+    limit.refilledAt = now;
+    if (limit.tokens < 1) {
+      return false;
+    }
+    limit.tokens--;
+    return true;
   }
 
   private route(method: string, path: string): { operation: Operation; params: string[] } | undefined {
@@ -367,10 +448,9 @@ export class EmrServerlessEmulator {
       tags: { ...((body.tags as Record<string, string>) ?? {}) },
       failure: this.failNextStarts.shift(),
       stalled: this.stallNextStart,
-      startingMs: this.nextStartingMs ?? this.timings.startingMs,
+      startingMs: this.nextStartingMs.shift() ?? this.timings.startingMs,
     };
     this.stallNextStart = false;
-    this.nextStartingMs = undefined;
     this.sessions.set(sessionId, session);
     return [200, this.startResponse(session)];
   }
@@ -445,6 +525,9 @@ export class EmrServerlessEmulator {
     } else {
       [state, details, updatedAt] = ['IDLE', 'Session is idle', session.createdAt + submittedMs + startingMs];
     }
+    // When it became usable, if it ever did: a session terminated while it started never was.
+    const usableAt = session.failure || session.stalled ? undefined : session.createdAt + submittedMs + startingMs;
+    const startedAt = usableAt !== undefined && usableAt <= Math.min(this.now(), session.forced?.at ?? Infinity) ? usableAt : undefined;
     return {
       applicationId: session.applicationId,
       sessionId: session.sessionId,
@@ -457,6 +540,7 @@ export class EmrServerlessEmulator {
       createdBy: `arn:aws:sts::${this.account}:assumed-role/handler/session`,
       createdAt: session.createdAt / 1000,
       updatedAt: updatedAt / 1000,
+      ...(startedAt !== undefined && { startedAt: startedAt / 1000 }),
       ...(session.request.idleTimeoutMinutes !== undefined && { idleTimeoutMinutes: session.request.idleTimeoutMinutes }),
       ...(session.request.configurationOverrides && { configurationOverrides: session.request.configurationOverrides }),
       tags: session.tags,

@@ -85,7 +85,7 @@ export function driverFor(
   emulator: EmrServerlessEmulator,
   assemblyDir: string,
   stackName: string,
-  options: Pick<DriverOptions, 'wait' | 'onEvent'>,
+  options: Pick<DriverOptions, 'wait' | 'onEvent' | 'clock' | 'concurrencyLimit' | 'invokeOverheadMs'>,
 ): CloudFormationDriver {
   const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, `${stackName}.template.json`), 'utf8'));
   const applicationIds = new Map<string, string>();

@@ -9,6 +9,13 @@
  *   framework's PUT is what "CloudFormation" receives).
  * The framework's own AWS SDK clients reach the stand-ins through AWS_ENDPOINT_URL_LAMBDA and
  * AWS_ENDPOINT_URL_SFN. Time between waiter attempts is the caller's (`wait`), so it can be compressed.
+ *
+ * Lambda's account concurrency can be limited (`concurrencyLimit`): every function's executions,
+ * the framework's and the handler's, count against it, as they do in an account, and one beyond it
+ * is throttled as Lambda throttles it. A synchronous Invoke gets 429 TooManyRequestsException (the
+ * framework's SDK retries); the waiter's task fails with Lambda.TooManyRequestsException (its Retry
+ * spends an attempt); CloudFormation's own invocation of the framework, which is asynchronous, is
+ * retried by Lambda with a backoff. Several requests may run at once.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -38,14 +45,30 @@ export interface FunctionCode {
   readonly environment: Record<string, string>;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  /** Its processor: Lambda bills arm64 and x86_64 at different prices. */
+  readonly architecture: 'arm64' | 'x86_64';
 }
 
 /** One invocation of a function, as Lambda would bill it. */
 export interface Invocation {
   readonly function: string;
   readonly memoryMb: number;
+  readonly architecture: 'arm64' | 'x86_64';
   /** The longer of the clock's time and the real time it ran: equal on a real clock; on a compressed one, its waits, or the real time of an invocation that waited for nothing. */
   readonly durationMs: number;
+  /** When it started and ended on the clock (an end of at least start + durationMs, so that no execution takes no time). */
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** What one request through the framework came to: CloudFormation's answer, and how the framework got there. */
+export interface RequestOutcome {
+  /** What CloudFormation received first (a delivery of the same request again may PUT once more). */
+  readonly response: FrameworkResponse;
+  /** How many times the framework's isComplete ran for this delivery: the waiter's attempts. */
+  readonly polls: number;
+  /** When, on the clock, the first answer reached CloudFormation. */
+  readonly answeredAt: number;
 }
 
 export interface ProviderFrameworkOptions {
@@ -57,6 +80,16 @@ export interface ProviderFrameworkOptions {
   readonly waiterDefinition: WaiterDefinition;
   /** Waits between two waiter attempts; tests advance a fake clock. */
   readonly wait: (ms: number) => Promise<void>;
+  /**
+   * Lambda's concurrency limit for the account: how many executions may run at once, all functions
+   * together. Unset: no limit.
+   */
+  readonly concurrencyLimit?: number;
+  /**
+   * How long an invocation takes on Lambda besides its code, on the clock: the invoke's own
+   * round trip. The default, 0, counts the code's time only.
+   */
+  readonly invokeOverheadMs?: number;
 }
 
 /** The waiter's attempts, as the definition gives them unless a test caps them to reach onTimeout quickly. */
@@ -118,8 +151,6 @@ function startEndpoints(): Promise<void> {
 }
 
 export class LocalProviderFramework {
-  /** How many times the framework's isComplete ran in the last request: the waiter's polls. */
-  public polls = 0;
   /** The files of framework code this instance loaded and ran, each with its SHA-256. */
   public readonly loadedFiles = new Map<string, string>();
   private readonly startExecutionFaults: number[] = [];
@@ -132,15 +163,34 @@ export class LocalProviderFramework {
   /** The status every StartExecution call, and every PUT to a ResponseURL, was answered with. */
   public readonly startExecutionStatuses: number[] = [];
   public readonly responsePutStatuses: number[] = [];
+  /** Invocations Lambda refused for the concurrency limit, by how they were made. */
+  public readonly throttles = { invoke: 0, waiterTask: 0, asyncEvent: 0 };
+  /** Why each waiter execution that failed did, in order: CloudFormation heard nothing from those. */
+  public readonly failedExecutions: Error[] = [];
+  /** The most executions that ran at once. */
+  public peakConcurrency = 0;
+  private running = 0;
   private responsePutFaults = 0;
-  /** When, on the clock, CloudFormation last received an answer. */
-  public lastAnsweredAt = 0;
-  private executions: Array<{ stateMachineArn: string; input: string }> = [];
-  private readonly responses = new Map<string, FrameworkResponse>();
+  /** Until when, on the clock, Lambda throttles every invocation of the waiter's task. */
+  private waiterTasksThrottledUntil = 0;
+  /** Waiter executions started, by the response key of their request, not yet claimed by a delivery. */
+  private readonly executions = new Map<string, string[]>();
+  /** Every answer PUT to each response key, with when it arrived. */
+  private readonly responses = new Map<string, Array<{ response: FrameworkResponse; at: number }>>();
+  /** The environment of every function, which the process carries while any of them runs. */
+  private readonly environment: Record<string, string>;
+  private restoreEnvironment: (() => void) | undefined;
   /** Set by a test that must reach the waiter's Catch in a few polls instead of the definition's 240. */
   public waiterOverrides: WaiterOverrides = {};
 
-  constructor(private readonly options: ProviderFrameworkOptions) {}
+  constructor(private readonly options: ProviderFrameworkOptions) {
+    this.environment = sharedEnvironment([...options.frameworkFunctions.values(), ...options.userFunctions.values()]);
+  }
+
+  /** Every answer CloudFormation received for a request, in order: one, unless a delivery again PUT one too. */
+  public answersTo(event: Record<string, unknown>): FrameworkResponse[] {
+    return (this.responses.get(responseKeyOf(event)) ?? []).map((r) => r.response);
+  }
 
   /** The next `count` StartExecution calls fail with ThrottlingException (the SDK retries each call 3 times). */
   public throttleStartExecution(count: number): void {
@@ -152,48 +202,57 @@ export class LocalProviderFramework {
     this.droppedResponses.set(exportName, (this.droppedResponses.get(exportName) ?? 0) + 1);
   }
 
+  /** Lambda throttles every invocation of the waiter's task (the framework's isComplete) for `ms` from now, on the clock. */
+  public throttleWaiterTasksFor(ms: number): void {
+    this.waiterTasksThrottledUntil = Date.now() + ms;
+  }
+
   /** The next PUT to the ResponseURL fails with a 500 (the framework retries it). */
   public failNextResponsePut(): void {
     this.responsePutFaults++;
   }
 
   /**
-   * One CloudFormation request through the framework: its onEvent Lambda, then the waiter, if it
-   * was started, until the framework has PUT its answer; returns what CloudFormation received.
+   * One delivery of a CloudFormation request through the framework: its onEvent Lambda, invoked as
+   * CloudFormation invokes it (asynchronously: Lambda retries a throttled event), then the waiter it
+   * started, until it ends. CloudFormation delivers a request again with the same RequestId and
+   * ResponseURL: deliver the same event twice, and both go through, each with a waiter of its own.
    */
-  public async request(event: Record<string, unknown>): Promise<FrameworkResponse> {
-    const responseKey = randomUUID();
-    const withUrl = { ...event, ResponseURL: `https://localhost/cloudformation-response/${responseKey}?X-Amz-Signature=${randomUUID()}` };
+  public async request(event: Record<string, unknown>): Promise<RequestOutcome> {
+    const responseKey = responseKeyOf(event);
     await startEndpoints();
     activate(this);
-    this.polls = 0;
-    this.executions = [];
-    await this.run(this.frameworkFunction('framework.onEvent'), withUrl);
-    for (const execution of this.executions.splice(0)) {
-      await this.runWaiter(JSON.parse(execution.input));
-    }
-    const response = this.responses.get(responseKey);
-    if (!response) {
+    await this.runAsyncEvent(this.frameworkFunction('framework.onEvent'), event);
+    // The waiter this delivery's onEvent started, if it started one: each delivery claims one.
+    const input = this.executions.get(responseKey)?.shift();
+    const polls = input === undefined ? 0 : await this.runWaiter(JSON.parse(input));
+    const [first] = this.responses.get(responseKey) ?? [];
+    if (!first) {
       throw new Error(`the framework never answered CloudFormation for ${event.RequestType} ${event.LogicalResourceId}`);
     }
-    return response;
+    return { response: first.response, polls, answeredAt: first.at };
   }
 
-  /** The waiter state machine, interpreted: the task, its Retry policy, then its Catch. */
-  private async runWaiter(input: unknown): Promise<void> {
+  /**
+   * The waiter state machine, interpreted: the task, its Retry policy, then its Catch. Returns how
+   * many times the task ran. A task Lambda throttles fails with Lambda.TooManyRequestsException, as
+   * Step Functions reports it, and its Retry spends an attempt on it like on any other error.
+   */
+  private async runWaiter(input: unknown): Promise<number> {
     const definition = this.options.waiterDefinition;
     const task = definition.States[definition.StartAt];
     const defined = task.Retry?.[0] ?? { IntervalSeconds: 1, MaxAttempts: 0, BackoffRate: 1 };
     const retry = { ...defined, MaxAttempts: this.waiterOverrides.maxAttempts ?? defined.MaxAttempts };
     let lastError: Error | undefined;
+    let attempts = 0;
     for (let attempt = 0; attempt <= retry.MaxAttempts; attempt++) {
       if (attempt > 0) {
         await this.options.wait(retry.IntervalSeconds * 1000 * retry.BackoffRate ** (attempt - 1));
       }
       try {
-        this.polls++;
-        await this.run(this.frameworkFunctionAt(task.Resource), input);
-        return;
+        attempts++;
+        await this.runTask(this.frameworkFunctionAt(task.Resource), input);
+        return attempts;
       } catch (error) {
         lastError = error as Error;
       }
@@ -202,20 +261,69 @@ export class LocalProviderFramework {
     if (!next) {
       throw lastError;
     }
-    // As Step Functions hands a Lambda task's error to the Catch state.
+    // As Step Functions hands a Lambda task's error to the Catch state. A Catch task that fails (it
+    // has no Retry) fails the execution: nothing answers CloudFormation, which waits for its timeout.
     const cause = JSON.stringify({ errorMessage: lastError!.message, errorType: lastError!.name, trace: [] });
-    await this.run(this.frameworkFunctionAt(definition.States[next].Resource), { Error: lastError!.name, Cause: cause });
+    await this.runTask(this.frameworkFunctionAt(definition.States[next].Resource), { Error: lastError!.name, Cause: cause }).catch(
+      (error: Error) => this.failedExecutions.push(error),
+    );
+    return attempts;
   }
 
-  /** The Lambda Invoke API for the user functions: runs the handler, answers as Lambda does. */
+  /** A Step Functions Lambda task: the invocation, or Lambda.TooManyRequestsException when Lambda throttles it. */
+  private async runTask(code: FunctionCode, input: unknown): Promise<unknown> {
+    if (!this.hasCapacity() || Date.now() < this.waiterTasksThrottledUntil) {
+      this.throttles.waiterTask++;
+      throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+    }
+    return this.run(code, input);
+  }
+
+  /**
+   * An asynchronous invocation, as CloudFormation invokes the framework's entry function: Lambda
+   * queues the event and retries a throttled one after 1 second, then twice as long each time, up to
+   * 5 minutes, for up to 6 hours (the Lambda developer guide, "asynchronous invocation").
+   */
+  private async runAsyncEvent(code: FunctionCode, event: unknown): Promise<void> {
+    for (let delayMs = 1_000, waited = 0; !this.hasCapacity(); waited += delayMs, delayMs = Math.min(2 * delayMs, 300_000)) {
+      if (waited > 6 * 3_600_000) {
+        throw new Error(`Lambda dropped the event for ${code.name} after 6 hours of throttling`);
+      }
+      this.throttles.asyncEvent++;
+      await this.options.wait(delayMs);
+    }
+    await this.run(code, event);
+  }
+
+  private hasCapacity(): boolean {
+    return this.options.concurrencyLimit === undefined || this.running < this.options.concurrencyLimit;
+  }
+
+  /**
+   * The Lambda API for the user functions: Invoke runs the handler and answers as Lambda does (429
+   * beyond the concurrency limit); GetFunctionConfiguration says the function is active, which is
+   * what the framework asks after an Invoke failed for good, before it tries once more.
+   */
   public async invoke(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const functionArn = decodeURIComponent(/^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '')?.[1] ?? '');
+    const [, name, action] = /^\/2015-03-31\/functions\/([^/]+)\/(invocations|configuration)/.exec(req.url ?? '') ?? [];
+    const functionArn = decodeURIComponent(name ?? '');
     const code = this.options.userFunctions.get(functionArn);
     if (!code) {
       res
         .writeHead(404, { 'x-amzn-errortype': 'ResourceNotFoundException' })
         .end(JSON.stringify({ message: `no function ${functionArn}` }));
+      return;
+    }
+    if (action === 'configuration') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ FunctionName: code.name, FunctionArn: functionArn, State: 'Active', LastUpdateStatus: 'Successful' }));
+      return;
+    }
+    if (!this.hasCapacity()) {
+      this.throttles.invoke++;
+      res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' });
+      res.end(JSON.stringify({ message: 'Rate Exceeded.', Reason: 'ConcurrentInvocationLimitExceeded', Type: 'User' }));
       return;
     }
     this.invocations.set(code.exportName, (this.invocations.get(code.exportName) ?? 0) + 1);
@@ -253,7 +361,8 @@ export class LocalProviderFramework {
       return;
     }
     this.startExecutionStatuses.push(200);
-    this.executions.push({ stateMachineArn: body.stateMachineArn, input: body.input });
+    const key = responseKeyOf(JSON.parse(body.input));
+    this.executions.set(key, [...(this.executions.get(key) ?? []), body.input]);
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
     res.end(JSON.stringify({ executionArn: `${body.stateMachineArn}:${randomUUID()}`, startDate: Date.now() / 1000 }));
   }
@@ -270,8 +379,7 @@ export class LocalProviderFramework {
     const key = /^\/cloudformation-response\/([^?/]+)/.exec(req.url ?? '')?.[1];
     if (req.method === 'PUT' && key) {
       this.responsePutStatuses.push(200);
-      this.responses.set(key, JSON.parse(body));
-      this.lastAnsweredAt = Date.now();
+      this.responses.set(key, [...(this.responses.get(key) ?? []), { response: JSON.parse(body), at: Date.now() }]);
     }
     res.writeHead(200).end();
   }
@@ -282,17 +390,24 @@ export class LocalProviderFramework {
    */
   private async run(code: FunctionCode, event: unknown): Promise<unknown> {
     const entry = loadExport(code, this.loadedFiles);
-    const restoreEnvironment = setEnvironment(code.environment);
+    this.enter();
     const started = { clock: Date.now(), real: performance.now() };
-    const outcome = await Promise.resolve(event)
-      .then((input) => entry(JSON.parse(JSON.stringify(input))))
+    const outcome = await Promise.resolve(this.options.invokeOverheadMs ? this.options.wait(this.options.invokeOverheadMs) : undefined)
+      .then(() => entry(JSON.parse(JSON.stringify(event))))
       .then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       );
-    restoreEnvironment();
+    this.leave();
     const durationMs = Math.ceil(Math.max(Date.now() - started.clock, performance.now() - started.real));
-    this.invocationLog.push({ function: code.name, memoryMb: code.memoryMb, durationMs });
+    this.invocationLog.push({
+      function: code.name,
+      memoryMb: code.memoryMb,
+      architecture: code.architecture,
+      durationMs,
+      startedAt: started.clock,
+      endedAt: Math.max(Date.now(), started.clock + durationMs),
+    });
     if (durationMs > code.timeoutSeconds * 1000) {
       throw Object.assign(new Error(`Task timed out after ${code.timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' });
     }
@@ -317,6 +432,57 @@ export class LocalProviderFramework {
     }
     return code;
   }
+
+  /**
+   * An execution starts: it counts against the concurrency limit, and the process carries the
+   * functions' environment while any of them runs (they share one process here, so their
+   * environments must agree: see `sharedEnvironment`).
+   */
+  private enter(): void {
+    if (this.running++ === 0) {
+      this.restoreEnvironment = setEnvironment(this.environment);
+    }
+    this.peakConcurrency = Math.max(this.peakConcurrency, this.running);
+  }
+
+  private leave(): void {
+    if (--this.running === 0) {
+      this.restoreEnvironment?.();
+    }
+  }
+}
+
+/** The key of the local ResponseURL a request carries (see `CloudFormationDriver`). */
+export function responseKeyOf(event: Record<string, unknown>): string {
+  const key = /\/cloudformation-response\/([^?/]+)/.exec(String(event.ResponseURL ?? ''))?.[1];
+  if (!key) {
+    throw new Error(`the request's ResponseURL ${String(event.ResponseURL)} is not one of the local framework's`);
+  }
+  return key;
+}
+
+/** A ResponseURL that reaches the local stand-in, unique to one request. */
+export function localResponseUrl(): string {
+  return `https://localhost/cloudformation-response/${randomUUID()}?X-Amz-Signature=${randomUUID()}`;
+}
+
+/**
+ * The variables of every function, together: the stand-ins run them all in this process, at once
+ * when requests overlap, so each variable must have one value whichever function names it.
+ */
+function sharedEnvironment(functions: FunctionCode[]): Record<string, string> {
+  const shared: Record<string, string> = {};
+  for (const code of functions) {
+    for (const [name, value] of Object.entries(code.environment)) {
+      if (name in shared && shared[name] !== value) {
+        throw new Error(
+          `${code.name} sets ${name} to '${value}', another function to '${shared[name]}': the local cloud runs them in one process`,
+        );
+      }
+      shared[name] = value;
+    }
+  }
+  return shared;
 }
 
 /** Sets the variables in this process; returns what puts the previous values back. */

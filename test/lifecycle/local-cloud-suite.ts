@@ -1,0 +1,114 @@
+/**
+ * What every suite that deploys through the local cloud shares: one emulator for the suite, a
+ * compressed clock and quiet handler logs for each test, drivers on that clock, and the check that
+ * ends every scenario (no client token started two sessions; no live session is one the stack does
+ * not own), whose counts the suite prints as a table when it is done.
+ */
+import { ExampleStack } from '../../examples/app';
+import { CloudFormationDriver, DriverOptions } from '../../tools/local-cloud/cloudformation-driver';
+import { EmrServerlessEmulator, EmulatorOptions } from '../../tools/local-cloud/emulator';
+import { LocalClock } from '../../tools/local-cloud/local-clock';
+import { driverFor, localApp, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
+
+/** The driver options a suite may set besides the clock's: the account's limits. */
+export type Limits = Pick<DriverOptions, 'concurrencyLimit' | 'invokeOverheadMs'>;
+
+export interface LocalCloudSuite {
+  readonly emulator: EmrServerlessEmulator;
+  /** The test's clock. */
+  readonly clock: () => LocalClock;
+  /** The options of a driver on the test's clock. */
+  driverOptions(limits?: Limits): Pick<DriverOptions, 'wait' | 'clock'> & Limits;
+  /** The example stack with `count` sessions (and whatever `configure` adds), and a driver for it. */
+  exampleStack(stackName: string, count?: number, configure?: (stack: ExampleStack) => void, limits?: Limits): CloudFormationDriver;
+  /** The handler's log lines (console.log) and the SDK's (console.debug) in this test, as printed. */
+  logLines(): { log: string[]; debug: string[] };
+  /** No token started two sessions; every live session is one the stack holds (or deliberately retained). */
+  expectNothingLeaked(driver: CloudFormationDriver): void;
+}
+
+/** The first line of a failure reason: the framework appends the log location and, for its own errors, a stack. */
+export function headline(reason: string | undefined): string | undefined {
+  return reason?.split('\n')[0];
+}
+
+export function sessionIdOf(physicalId: string): string {
+  return physicalId.split('/').pop()!;
+}
+
+/** Registers the suite's hooks; `title` heads the table of scenario counts printed at the end. */
+export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = {}): LocalCloudSuite {
+  const emulator = new EmrServerlessEmulator(emulatorOptions);
+  let clock: LocalClock;
+  let logSpy: jest.SpyInstance;
+  let debugSpy: jest.SpyInstance;
+  const scenarioCounts = new Map<
+    string,
+    { startCalls: number; sessions: number; terminateCalls: number; live: number; duplicates: number; unowned: number }
+  >();
+
+  beforeAll(async () => {
+    useEmulatorEndpoint(await emulator.start());
+  });
+  afterAll(() => emulator.stop());
+  afterAll(removeLocalApps);
+  beforeEach(() => {
+    emulator.reset();
+    clock = LocalClock.install();
+    logSpy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    debugSpy = jest.spyOn(console, 'debug').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    clock.uninstall();
+    logSpy.mockRestore();
+    debugSpy.mockRestore();
+  });
+  afterAll(() => {
+    const rows = [...scenarioCounts].map(
+      ([name, c]) => `| ${name} | ${c.startCalls} | ${c.sessions} | ${c.terminateCalls} | ${c.live} | ${c.duplicates} | ${c.unowned} |`,
+    );
+    process.stdout.write(
+      [
+        `\n${title} (emulator counts at the end of each):`,
+        '| scenario | StartSession calls | sessions started | TerminateSession calls | live at end | duplicates | live, not owned |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+        ...rows,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  const driverOptions = (limits: Limits = {}) => ({ wait: (ms: number) => clock.advance(ms), clock, ...limits });
+  return {
+    emulator,
+    clock: () => clock,
+    driverOptions,
+    exampleStack(stackName, count = 1, configure, limits) {
+      const app = localApp();
+      const stack = new ExampleStack(app, stackName, { sessionCount: count });
+      configure?.(stack);
+      return driverFor(emulator, synthesize(app, stack), stack.stackName, driverOptions(limits));
+    },
+    logLines: () => ({
+      log: logSpy.mock.calls.map((call) => call.join(' ')),
+      debug: debugSpy.mock.calls.map((call) => call.join(' ')),
+    }),
+    expectNothingLeaked(driver) {
+      const duplicates = [...emulator.sessionsPerToken().values()].filter((count) => count > 1);
+      const owned = new Set(
+        [...driver.deployed.values(), ...driver.retained.map((physicalId) => ({ physicalId }))].map((d) => sessionIdOf(d.physicalId)),
+      );
+      const unowned = emulator.liveSessions().filter((id) => !owned.has(id));
+      scenarioCounts.set(expect.getState().currentTestName!, {
+        startCalls: emulator.callsOf('StartSession').length,
+        sessions: emulator.sessionIds().length,
+        terminateCalls: emulator.callsOf('TerminateSession').length,
+        live: emulator.liveSessions().length,
+        duplicates: duplicates.length,
+        unowned: unowned.length,
+      });
+      expect(duplicates).toEqual([]);
+      expect(unowned).toEqual([]);
+    },
+  };
+}
