@@ -7,7 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { countApiCalls } from './api-calls';
-import { measureLatency } from './latency';
+import {
+  ACCOUNT_LIMITS,
+  DeployFigures,
+  MODELLED_LATENCY,
+  measureCreates,
+  measureManySessions,
+  PRICES,
+  SHAPE_NAMES,
+  SHAPES,
+  ShapeFigures,
+} from './shapes';
 import { awsCdkLibFile, HANDLER_BUNDLE } from '../tools/installed-files';
 import { LIMITS } from '../tools/stack-limits';
 import { measureColdLoad, measureStack, StackFigures } from './measure';
@@ -69,7 +79,8 @@ async function main(): Promise<void> {
   };
   const handler = { baseline: measureColdLoad(BASELINE_HANDLER, LOAD_RUNS), library: measureColdLoad(HANDLER_BUNDLE, LOAD_RUNS) };
   const apiCalls = await countApiCalls();
-  const latency = await measureLatency();
+  const creates = await measureCreates();
+  const manySessions = { window: await measureManySessions('window'), current: await measureManySessions('current') };
 
   const lines = [
     '| sessions | variant | synth ms (median) | template bytes | resources | max inline policy chars on a role | within limits |',
@@ -99,33 +110,21 @@ async function main(): Promise<void> {
     `| API calls per create | 1 (StartSession; no wait) | ${apiCalls.create} (${describe(apiCalls.createByOperation)}) | |`,
     `| API calls per delete | 1 (TerminateSession; no wait) | ${apiCalls.delete} (${describe(apiCalls.deleteByOperation)}) | |`,
   ];
-  const before = latency['v0.1'];
-  const after = latency.current;
-  const seconds = (value: number) => value.toFixed(2);
-  const deploy = [
-    '',
-    `Create, session usable to CloudFormation's SUCCESS, through the Provider framework from the template (${after.creates} creates a shape,`,
-    'sessions STARTING for 30 to 105 s; compressed time, reported in the seconds it stands for):',
-    '',
-    "| figure | 0.1's shape (1 poll an invocation, waiter every 15 s) | this version (polls every 2 s for 30 s an invocation, waiter every 2 s) | ratio |",
-    '|---|---:|---:|---:|',
-    `| ready to SUCCESS, s (median) | ${seconds(before.overheadSeconds.median)} | ${seconds(after.overheadSeconds.median)} | ${ratio(after.overheadSeconds.median, before.overheadSeconds.median)} |`,
-    `| ready to SUCCESS, s (90th percentile) | ${seconds(before.overheadSeconds.p90)} | ${seconds(after.overheadSeconds.p90)} | ${ratio(after.overheadSeconds.p90, before.overheadSeconds.p90)} |`,
-    `| ready to SUCCESS, s (max) | ${seconds(before.overheadSeconds.max)} | ${seconds(after.overheadSeconds.max)} | ${ratio(after.overheadSeconds.max, before.overheadSeconds.max)} |`,
-    `| EMR Serverless API calls per create (median) | ${before.apiCallsPerCreate} | ${after.apiCallsPerCreate} | ${ratio(after.apiCallsPerCreate, before.apiCallsPerCreate)} |`,
-    `| waiter attempts per create (median) | ${before.waiterAttemptsPerCreate} | ${after.waiterAttemptsPerCreate} | ${ratio(after.waiterAttemptsPerCreate, before.waiterAttemptsPerCreate)} |`,
-    `| Lambda GB-seconds per create (median; all five functions) | ${before.gbSecondsPerCreate.toFixed(3)} | ${after.gbSecondsPerCreate.toFixed(3)} | ${ratio(after.gbSecondsPerCreate, before.gbSecondsPerCreate)} |`,
-  ];
+  const deploy = [...createTable(creates), ...manySessionsTable(manySessions)];
   const notes = [
     '',
     'Template bytes: the template file `cdk synth` writes (path metadata and analytics on). Inline policy: the largest sum of',
     "inline policies on one role, without whitespace, references replaced by ARNs of typical length. The baseline's handler",
     'loads the SDK client from the Lambda runtime when it is invoked, so its cold load does not include it; the library bundles',
     "a pinned client. Baseline API calls are by construction (its onCreate/onDelete), not measured; the library's are counted",
-    'by the local emulator (sessions usable after 50 s, including the waits for ready and terminated). Ready to SUCCESS counts',
-    "the waits (the handler's, the waiter's); AWS's own latency per call and per invocation (tens of milliseconds each, the same",
-    "in both shapes) is not modelled. GB-seconds: each function's memory times its duration, the framework's isComplete included",
-    "while it waits for the handler's.",
+    'by the local emulator (sessions usable after 50 s, including the waits for ready and terminated).',
+    `Creates and the 25-session deploy: AWS's own time is modelled as ${MODELLED_LATENCY.apiCallMs} ms a session API call and ${MODELLED_LATENCY.invokeMs} ms an`,
+    "invocation's round trip, charged to the compressed clock. Executions held: every function's Lambda time over the create's",
+    "time (the framework's isComplete waits on the handler's, so a look holds two). State transitions: one per attempt of the",
+    "waiter's task, every retry counted, as Step Functions bills them. Cost at list prices, " +
+      `${PRICES.region}, first tier, free tiers left out, read ${PRICES.readOn}: Lambda $${(PRICES.lambdaPerRequest * 1e6).toFixed(2)} per million requests,`,
+    `$${PRICES.lambdaPerGbSecond.arm64} per GB-second on arm64 (the handler), $${PRICES.lambdaPerGbSecond.x86_64} on x86_64 (the framework's functions);`,
+    `Step Functions Standard $${(PRICES.stepFunctionsPerTransition * 1000).toFixed(3)} per 1,000 state transitions.`,
   ];
   console.log([...lines, ...summary, ...deploy, ...notes].join('\n'));
   console.log(`\nmeasured in ${((Date.now() - started) / 1000).toFixed(0)} s on Node.js ${process.version}`);
@@ -141,12 +140,62 @@ async function main(): Promise<void> {
     response,
     handler,
     apiCalls,
-    latency,
+    creates,
+    manySessions,
+    modelledLatency: MODELLED_LATENCY,
+    prices: PRICES,
+    accountLimits: ACCOUNT_LIMITS,
   };
   const outDir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, undefined, 2)}\n`);
   console.log('figures written to bench/results/latest.json');
+}
+
+/** Every figure of a create, one column per shape, with this version's ratio to 0.1's. */
+function createTable(creates: Record<(typeof SHAPES)[number], ShapeFigures>): string[] {
+  const [first, previous, last] = SHAPES;
+  const row = (name: string, value: (f: ShapeFigures) => number, digits: number) =>
+    `| ${name} | ${SHAPES.map((shape) => value(creates[shape]).toFixed(digits)).join(' | ')} | ` +
+    `${ratio(value(creates[last]), value(creates[first]))} | ${ratio(value(creates[last]), value(creates[previous]))} |`;
+  return [
+    '',
+    `One create, session usable to CloudFormation's SUCCESS, through the Provider framework from the template (${creates.current.creates} creates a shape,`,
+    'sessions STARTING for 30 to 105 s; compressed time, reported in the seconds it stands for):',
+    '',
+    `| figure | ${SHAPES.map((shape) => SHAPE_NAMES[shape]).join(' | ')} | this version / 0.1's | this version / November's |`,
+    `|---|${SHAPES.map(() => '---:').join('|')}|---:|---:|`,
+    row('ready to SUCCESS, s (median)', (f) => f.overheadSeconds.median, 2),
+    row('ready to SUCCESS, s (90th percentile)', (f) => f.overheadSeconds.p90, 2),
+    row('ready to SUCCESS, s (max)', (f) => f.overheadSeconds.max, 2),
+    row('Lambda executions held while the session starts (mean)', (f) => f.executionsHeld.mean, 3),
+    row('Lambda executions held at once (peak)', (f) => f.executionsHeld.peak, 0),
+    row('Step Functions state transitions per create (median)', (f) => f.stateTransitionsPerCreate, 1),
+    row('Lambda invocations per create (median)', (f) => f.lambdaInvocationsPerCreate, 1),
+    row('Lambda GB-seconds per create (median)', (f) => f.gbSecondsPerCreate, 3),
+    row('EMR Serverless API calls per create (median)', (f) => f.apiCallsPerCreate, 1),
+    row('US$ per create at list prices (median)', (f) => f.costUsdPerCreate, 5),
+  ];
+}
+
+/** The 25-session deploy in a small account, November's shape against this version's. */
+function manySessionsTable(deploys: Record<'window' | 'current', DeployFigures>): string[] {
+  const row = (name: string, value: (f: DeployFigures) => number | string) =>
+    `| ${name} | ${value(deploys.window)} | ${value(deploys.current)} |`;
+  return [
+    '',
+    `${ACCOUNT_LIMITS.sessions} sessions in one stack, one deploy, Lambda concurrency ${ACCOUNT_LIMITS.lambdaConcurrency} (a new account's), GetSession limited to`,
+    `${ACCOUNT_LIMITS.getSessionPerSecond} a second, sessions usable 60 to 120 s after their start:`,
+    '',
+    `| figure | ${SHAPE_NAMES.window} | ${SHAPE_NAMES.current} |`,
+    '|---|---:|---:|',
+    row('sessions that reached SUCCESS', (f) => `${f.succeeded} of ${f.sessions}`),
+    row('time to the last answer, s', (f) => f.lastAnswerSeconds.toFixed(0)),
+    row('Lambda executions at once (peak)', (f) => f.peakConcurrency),
+    row('Lambda invocations throttled', (f) => f.lambdaThrottles),
+    row('session API calls throttled', (f) => f.serviceThrottles),
+    row('GetSession calls in one second (peak)', (f) => f.getSessionPeakPerSecond),
+  ];
 }
 
 function describe(counts: Record<string, number>): string {

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ShapeFigures } from '../bench/latency';
+import type { DeployFigures, Shape, ShapeFigures } from '../bench/shapes';
 
 const ROOT = path.join(__dirname, '..');
 const README = path.join(ROOT, 'README.md');
@@ -35,7 +35,9 @@ interface Results {
   readonly response: { baseline: number; library: number };
   readonly handler: { library: { bytes: number; loadMs: number } };
   readonly apiCalls: { createByOperation: Record<string, number>; deleteByOperation: Record<string, number> };
-  readonly latency: Record<'v0.1' | 'current', ShapeFigures>;
+  readonly creates: Record<Shape, ShapeFigures>;
+  readonly manySessions: Record<'window' | 'current', DeployFigures>;
+  readonly accountLimits: { lambdaConcurrency: number; getSessionPerSecond: number; sessions: number };
 }
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -58,8 +60,11 @@ export function renderFigures(r: Results): string {
         return `| ${row.sessions} | ${name} | ${n(f.templateBytes)} | ${n(f.resources)} | ${n(f.maxRoleInlinePolicyChars)} | ${deployable(f)} |`;
       }),
     );
-  const before = r.latency['v0.1'];
-  const after = r.latency.current;
+  const before = r.creates['v0.1'];
+  const window = r.creates.window;
+  const after = r.creates.current;
+  const many = r.manySessions;
+  const limits = r.accountLimits;
   const seconds = (value: number) => value.toFixed(1);
   const first = r.rows[0];
   const hundred = r.rows.find((row) => row.sessions === 100)!;
@@ -86,8 +91,16 @@ export function renderFigures(r: Results): string {
     `- A session that becomes usable reaches CloudFormation as SUCCESS ${seconds(after.overheadSeconds.median)} s later (median of ${after.creates}`,
     `  creates through the Provider framework; ${seconds(after.overheadSeconds.p90)} s at the 90th percentile, ${seconds(after.overheadSeconds.max)} s at most), against`,
     `  ${seconds(before.overheadSeconds.median)} s (${seconds(before.overheadSeconds.p90)} s, ${seconds(before.overheadSeconds.max)} s) with 0.1's one poll every 15 seconds. The price: ${before.apiCallsPerCreate} API calls`,
-    `  a create become ${after.apiCallsPerCreate} (median), and the isComplete functions run while the session starts.`,
-    `- Lambda cost of a create: ${after.gbSecondsPerCreate.toFixed(1)} GB-seconds (median; 0.1's shape: ${before.gbSecondsPerCreate.toFixed(2)}). ${TIMING}`,
+    `  a create become ${after.apiCallsPerCreate} (median: a StartSession and a GetSession every 2 seconds), and ${before.stateTransitionsPerCreate} Step Functions`,
+    `  state transitions become ${after.stateTransitionsPerCreate}.`,
+    `- What a starting session holds of the account's Lambda concurrency: ${after.executionsHeld.mean.toFixed(2)} executions on average (2 at ${TIMING}`,
+    `  most, for a fraction of a second), against ${window.executionsHeld.mean.toFixed(2)} with November's 30-second poll windows. A create costs ${TIMING}`,
+    `  US$${after.costUsdPerCreate.toFixed(4)} at list prices (0.1's shape US$${before.costUsdPerCreate.toFixed(4)}, November's US$${window.costUsdPerCreate.toFixed(4)}), ${TIMING}`,
+    `  most of it Step Functions transitions; ${after.gbSecondsPerCreate.toFixed(1)} Lambda GB-seconds. ${TIMING}`,
+    `- ${limits.sessions} sessions in one stack, in an account with a Lambda concurrency of ${limits.lambdaConcurrency} and GetSession limited to`,
+    `  ${limits.getSessionPerSecond} a second: ${many.current.succeeded} of ${many.current.sessions} reach SUCCESS, five at a time, the last after ${(many.current.lastAnswerSeconds / 60).toFixed(0)} minutes, with`,
+    `  at most ${many.current.peakConcurrency} executions at once and ${many.current.lambdaThrottles} throttled invocations; at most ${many.current.getSessionPeakPerSecond} GetSession calls in a ${TIMING}`,
+    `  second. November's shape, every session at once: ${many.window.succeeded} of ${many.window.sessions}, with ${many.window.lambdaThrottles} throttled invocations. ${TIMING}`,
     `- Against the emulator (usable after 50 s), a create makes ${calls(r.apiCalls.createByOperation)}`,
     "  (StartSession once per isComplete invocation, repeating the request's token, so it starts nothing",
     `  new; GetSession every 2 seconds); a delete ${calls(r.apiCalls.deleteByOperation)}.`,

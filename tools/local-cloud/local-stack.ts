@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { EmrServerlessEmulator } from './emulator';
+import { EmrServerlessEmulator, EmulatorOptions } from './emulator';
 import { CloudFormationDriver, DriverOptions } from './cloudformation-driver';
 import { LocalClock } from './local-clock';
 
@@ -47,7 +47,7 @@ export function silenceHandlerLog(): () => void {
  * framework's code, run from its asset there, finds the AWS SDK clients it expects from the Lambda
  * runtime in this repository's node_modules (pinned as dev dependencies).
  */
-export function localApp(): App {
+export function localApp(context: Record<string, unknown> = {}): App {
   const root = path.join(__dirname, '..', '..', 'cdk.out');
   fs.mkdirSync(root, { recursive: true });
   const outdir = fs.mkdtempSync(path.join(root, 'local-cloud-'));
@@ -55,7 +55,7 @@ export function localApp(): App {
     process.once('exit', removeLocalApps);
   }
   assemblies.push(outdir);
-  return new App({ outdir });
+  return new App({ outdir, context });
 }
 
 /** The cloud assemblies this process wrote with `localApp`. */
@@ -130,23 +130,31 @@ export function driverFor(
 /** A local cloud on a compressed clock: the emulator, and drivers whose waits move the clock. */
 export interface CompressedCloud {
   readonly emulator: EmrServerlessEmulator;
-  /** A driver for the stack of a synthesized assembly (see `synthesize`). */
-  driver(assemblyDir: string, stackName: string): CloudFormationDriver;
+  /** A driver for the stack of a synthesized assembly (see `synthesize`), within the account's limits if given. */
+  driver(
+    assemblyDir: string,
+    stackName: string,
+    limits?: Pick<DriverOptions, 'concurrencyLimit' | 'invokeOverheadMs'>,
+  ): CloudFormationDriver;
 }
 
 /**
  * Runs `work` against a fresh emulator on a compressed clock, with the deployed functions' logs kept
  * out of the output, and undoes all of it afterwards: the setup every benchmark measurement shares.
  */
-export async function onCompressedCloud<T>(work: (cloud: CompressedCloud) => Promise<T>): Promise<T> {
+export async function onCompressedCloud<T>(
+  work: (cloud: CompressedCloud) => Promise<T>,
+  emulatorOptions: EmulatorOptions = {},
+): Promise<T> {
   const clock = LocalClock.install();
-  const emulator = new EmrServerlessEmulator();
+  const emulator = new EmrServerlessEmulator(emulatorOptions);
   useEmulatorEndpoint(await emulator.start());
   const restoreLog = silenceHandlerLog();
   try {
     return await work({
       emulator,
-      driver: (assemblyDir, stackName) => driverFor(emulator, assemblyDir, stackName, { wait: (ms) => clock.advance(ms) }),
+      driver: (assemblyDir, stackName, limits = {}) =>
+        driverFor(emulator, assemblyDir, stackName, { wait: (ms) => clock.advance(ms), clock, ...limits }),
     });
   } finally {
     restoreLog();

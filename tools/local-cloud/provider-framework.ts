@@ -301,12 +301,12 @@ export class LocalProviderFramework {
 
   /**
    * The Lambda API for the user functions: Invoke runs the handler and answers as Lambda does (429
-   * beyond the concurrency limit); GetFunctionConfiguration says the function is active, which is
-   * what the framework asks after an Invoke failed for good, before it tries once more.
+   * beyond the concurrency limit); GetFunction says the function is active, which is what the
+   * framework's SDK waiter asks after an Invoke failed for good, before it tries once more.
    */
   public async invoke(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const [, name, action] = /^\/2015-03-31\/functions\/([^/]+)\/(invocations|configuration)/.exec(req.url ?? '') ?? [];
+    const [, name, action] = /^\/2015-03-31\/functions\/([^/?]+)(?:\/(invocations))?/.exec(req.url ?? '') ?? [];
     const functionArn = decodeURIComponent(name ?? '');
     const code = this.options.userFunctions.get(functionArn);
     if (!code) {
@@ -315,9 +315,13 @@ export class LocalProviderFramework {
         .end(JSON.stringify({ message: `no function ${functionArn}` }));
       return;
     }
-    if (action === 'configuration') {
+    if (action === undefined) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ FunctionName: code.name, FunctionArn: functionArn, State: 'Active', LastUpdateStatus: 'Successful' }));
+      res.end(
+        JSON.stringify({
+          Configuration: { FunctionName: code.name, FunctionArn: functionArn, State: 'Active', LastUpdateStatus: 'Successful' },
+        }),
+      );
       return;
     }
     if (!this.hasCapacity()) {
