@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { EMRServerlessClient, Session, SessionState } from '@aws-sdk/client-emr-serverless';
+import { EMRServerlessClient, Session } from '@aws-sdk/client-emr-serverless';
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import { deriveClientToken } from './client-token';
 import {
@@ -21,12 +21,14 @@ import { parsePhysicalId, PhysicalId, RequestedSession, requestedSessionId, Sess
 import {
   buildStartSessionInput,
   changedImmutableProperties,
+  diffTags,
   parseProperties,
   runsWith,
   SessionSpec,
   startedUnderRenewalToken,
 } from './properties';
-import { ENDED_STATES, Sessions, UNAVAILABLE } from './sessions';
+import { isOver, phaseOf } from './session-states';
+import { Sessions, UNAVAILABLE } from './sessions';
 
 /** The request as the Provider framework hands it over; isComplete's also carries what onEvent answered. */
 /** The fields onEvent adds to its answer, which the framework hands on to every isComplete of the request. */
@@ -36,10 +38,6 @@ export type OnEventResponse = CdkCustomResourceResponse<SessionResponseData> & O
 /** isComplete may name the physical id: the framework lets it override onEvent's (see `isRequestedSessionReady`). */
 export type IsCompleteResponse = CdkCustomResourceIsCompleteResponse<SessionResponseData> & { readonly PhysicalResourceId?: string };
 
-/** States in which a session is usable: a client can connect (BUSY: one already has). */
-const READY_STATES: ReadonlySet<string> = new Set([SessionState.STARTED, SessionState.IDLE, SessionState.BUSY]);
-/** States in which a session is on its way to being usable. */
-const STARTING_STATES: ReadonlySet<string> = new Set([SessionState.SUBMITTED, SessionState.STARTING]);
 const NOT_YET: IsCompleteResponse = { IsComplete: false };
 
 export interface SessionHandlerOptions {
@@ -186,7 +184,8 @@ export class SessionHandler {
       throw new Error(`session ${ref.sessionId} on application ${ref.applicationId} was not found while waiting for it to start`);
     }
     const state = session.state!;
-    if (READY_STATES.has(state)) {
+    const phase = phaseOf(ref.sessionId, state);
+    if (phase === 'ready') {
       const endpoint = await this.sessions.endpointOf(ref);
       if (endpoint === UNAVAILABLE) {
         return NOT_YET;
@@ -194,7 +193,7 @@ export class SessionHandler {
       log('session is ready', { sessionId: ref.sessionId, state, endpoint });
       return { IsComplete: true, Data: responseData(ref, endpoint) };
     }
-    if (ENDED_STATES.has(state) && requested && session.startedAt) {
+    if (isOver(phase) && requested && session.startedAt) {
       // The token names this session for ever: CloudFormation delivered again a request that had
       // already started it, and it has ended since. Another session would be one nobody asked for.
       log('the request was delivered again after its session ended', { sessionId: ref.sessionId, state });
@@ -204,12 +203,9 @@ export class SessionHandler {
           'starts a second session: deploy again, and the new request starts a new one',
       );
     }
-    if (ENDED_STATES.has(state)) {
+    if (isOver(phase)) {
       log('session ended before it became ready', { sessionId: ref.sessionId, state });
       throw new Error(`session ${ref.sessionId} is ${state} before it became usable: ${stateDetails(session)}`);
-    }
-    if (!STARTING_STATES.has(state)) {
-      throw new Error(`session ${ref.sessionId} is in unknown state ${state}`);
     }
     // From the request, when onEvent said when that was; a kept session's from its own creation.
     if (this.secondsSince(this.requestedAt(START_REQUESTED_AT, session.createdAt)) > spec.startTimeoutSeconds) {
@@ -256,7 +252,7 @@ export class SessionHandler {
     const oldSpec = parseOldProperties(oldProperties);
     const changed = oldSpec ? changedImmutableProperties(oldSpec, spec) : ['(the old properties do not parse)'];
     const session = await this.sessions.find(ref);
-    if (!session || ENDED_STATES.has(session.state!)) {
+    if (!session || isOver(phaseOf(ref.sessionId, session.state))) {
       log('the session has ended: requesting a replacement session', { physicalId, state: session?.state, changed });
       return this.requestSession();
     }
@@ -271,7 +267,7 @@ export class SessionHandler {
     if (changed.length > 0) {
       log('the session already runs with the requested properties: keeping it', { sessionId: ref.sessionId, changed });
     }
-    await this.sessions.retag(ref, oldSpec?.tags ?? oldProperties.Tags ?? {}, spec.tags);
+    await this.sessions.retag(ref, diffTags(oldSpec?.tags ?? oldProperties.Tags ?? {}, spec.tags));
     return { PhysicalResourceId: physicalId };
   }
 
@@ -318,7 +314,7 @@ export class SessionHandler {
   }
 
   private async isTargetTerminated(target: PhysicalId, physicalId: string | undefined): Promise<IsCompleteResponse> {
-    const remaining = target.kind === 'requested' ? await this.sessions.pollStartedBy(target) : await this.stillRunning(target.session);
+    const remaining = await this.sessions.remaining(target);
     if (remaining === UNAVAILABLE) {
       return NOT_YET;
     }
@@ -326,7 +322,7 @@ export class SessionHandler {
       log('session is terminated', { physicalId });
       return { IsComplete: true };
     }
-    for (const session of remaining.filter((s) => s.state !== SessionState.TERMINATING)) {
+    for (const session of remaining.filter((s) => phaseOf(s.sessionId, s.state) !== 'terminating')) {
       await this.sessions.terminateUnlessTransient(session, session.state);
     }
     const waited = this.secondsSince(this.requestedAt(TERMINATION_REQUESTED_AT));
@@ -336,16 +332,6 @@ export class SessionHandler {
     }
     log('session is not terminated yet', { physicalId, states: remaining.map((s) => s.state) });
     return NOT_YET;
-  }
-
-  /** The session with its state, in a list: empty once it has ended. */
-  private async stillRunning(ref: SessionRef): Promise<Array<SessionRef & { state: string }> | typeof UNAVAILABLE> {
-    const session = await this.sessions.poll(ref);
-    if (session === UNAVAILABLE) {
-      return UNAVAILABLE;
-    }
-    const ended = !session || session.state === SessionState.TERMINATED || session.state === SessionState.FAILED;
-    return ended ? [] : [{ ...ref, state: session.state! }];
   }
 
   /**

@@ -14,13 +14,11 @@ import {
 import { ACCESS_DENIED_DELAYS_MS, CLIENT_TOKEN_TAG } from './contract';
 import { describeError, isAccessDenied, isNotFound, isTransient, truncate } from './errors';
 import { log } from './log';
-import { RequestedSession, SessionRef } from './physical-id';
-import { diffTags } from './properties';
+import { PhysicalId, RequestedSession, SessionRef } from './physical-id';
+import { isOver, phaseOf, statesIn } from './session-states';
 
-/** States from which a session never comes back. TERMINATING only ever leads to TERMINATED. */
-export const ENDED_STATES: ReadonlySet<string> = new Set([SessionState.TERMINATING, SessionState.TERMINATED, SessionState.FAILED]);
 /** States in which a session runs, or will: the ones a request must not leave behind. */
-const LIVE_STATES = [SessionState.SUBMITTED, SessionState.STARTING, SessionState.STARTED, SessionState.IDLE, SessionState.BUSY];
+const LIVE_STATES = statesIn('starting', 'ready');
 /** What `poll` returns when the service could not be asked this time. */
 export const UNAVAILABLE = Symbol('unavailable');
 
@@ -116,7 +114,7 @@ export class Sessions {
   /** Terminates the session unless it has already ended or gone. */
   public async terminateIfLive(ref: SessionRef): Promise<void> {
     const session = await this.find(ref);
-    if (!session || ENDED_STATES.has(session.state!)) {
+    if (!session || isOver(phaseOf(ref.sessionId, session.state))) {
       log('terminate idempotently succeeded: the session has already ended', {
         sessionId: ref.sessionId,
         state: session?.state ?? 'NOT_FOUND',
@@ -156,7 +154,7 @@ export class Sessions {
    */
   public async findStartedBy(
     requested: RequestedSession,
-    states: SessionState[] = [...LIVE_STATES, SessionState.TERMINATING],
+    states: SessionState[] = statesIn('starting', 'ready', 'terminating'),
   ): Promise<TaggedSession[]> {
     const { applicationId, clientToken } = requested;
     const found: TaggedSession[] = [];
@@ -175,14 +173,25 @@ export class Sessions {
     return found;
   }
 
-  /** `findStartedBy` while waiting: a failure that passes means "ask again at the next poll", as in `poll`. */
-  public async pollStartedBy(requested: RequestedSession): Promise<TaggedSession[] | typeof UNAVAILABLE> {
-    return unlessTransient('listing sessions', {}, () => this.findStartedBy(requested));
+  /**
+   * What a physical id still has running, with the states they were seen in, while Delete waits:
+   * every session a request started (by its token), or the one session it names, unless it has
+   * ended. A failure that passes means "ask again at the next poll", as in `poll`.
+   */
+  public async remaining(target: PhysicalId): Promise<TaggedSession[] | typeof UNAVAILABLE> {
+    if (target.kind === 'requested') {
+      return unlessTransient('listing sessions', {}, () => this.findStartedBy(target));
+    }
+    const session = await this.poll(target.session);
+    if (session === UNAVAILABLE) {
+      return UNAVAILABLE;
+    }
+    const ended = !session || phaseOf(target.session.sessionId, session.state) === 'ended';
+    return ended ? [] : [{ ...target.session, state: session.state! }];
   }
 
-  /** TagResource and UntagResource, so that the session's tags go from `oldTags` to `newTags`. */
-  public async retag(ref: SessionRef, oldTags: Record<string, string>, newTags: Record<string, string>): Promise<void> {
-    const { toSet, toRemove } = diffTags(oldTags, newTags);
+  /** TagResource and UntagResource: sets `toSet` on the session and removes `toRemove`. */
+  public async retag(ref: SessionRef, { toSet, toRemove }: { toSet: Record<string, string>; toRemove: string[] }): Promise<void> {
     log('updating tags in place', { sessionId: ref.sessionId, setting: Object.keys(toSet), removing: toRemove });
     if (Object.keys(toSet).length > 0) {
       await this.client.send(new TagResourceCommand({ resourceArn: ref.arn, tags: toSet }));
