@@ -48,7 +48,7 @@ const QUERY_INTERVAL = Duration.millis(POLL_INTERVAL_MS);
  * Each attempt lasts at least the interval, so this many attempts last at least this long,
  * throttled or not: the budget is one of time, not of answers.
  */
-const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
+export const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
 /**
  * How many of a stack's sessions CloudFormation works on at once, unless the app's context says
  * otherwise. Each request in progress can hold two Lambda executions at the same moment (the

@@ -125,8 +125,9 @@ export interface SessionProps {
   readonly runtimeConfiguration?: RuntimeConfiguration[];
 
   /**
-   * Tags for the session, at most 199 (the service allows 200 and this library adds one, which carries
-   * the client token); keys may not start with `aws:` or `cdk-emr-serverless-session:`. Tags added with
+   * Tags for the session, at most 197, the stack's tags included: the service allows 200, and this
+   * library adds up to 3 (the client token, the handle and the renewal token). Keys may not start
+   * with `aws:` or `cdk-emr-serverless-session:`. Tags added with
    * `Tags.of(scope).add(...)` reach the session too. Changing tags updates the running session in place.
    *
    * @default - no tags
@@ -134,8 +135,9 @@ export interface SessionProps {
   readonly tags?: { [key: string]: string };
 
   /**
-   * How long deployment waits for the session to become usable (STARTED or IDLE), from 1 to 45 minutes.
-   * A session that has not started by then is terminated and the resource fails with its state details.
+   * How long deployment waits for the session to become usable (STARTED, IDLE or BUSY), from 1 to 45
+   * minutes, counted from the moment the session was asked for. A session that has not started by
+   * then is terminated and the resource fails with its state details.
    *
    * @default Duration.minutes(20)
    */
@@ -155,7 +157,7 @@ export interface SessionProps {
    * session when the token changed and the old one has ended (and keeps a live one);
    * `SessionRenewal.always(token)` starts a new one whenever the token changed.
    *
-   * The token must be a valid tag value (0 to 256 characters of `[A-Za-z0-9 /_.:=+@-]`): the session
+   * The token must be a valid tag value (1 to 256 characters of `[A-Za-z0-9 /_.:=+@-]`): the session
    * carries it in the tag `cdk-emr-serverless-session:renewal-token`.
    *
    * @default SessionRenewal.never()

@@ -14,12 +14,14 @@ import type { RuntimeConfiguration, SessionProps } from './session';
 const APPLICATION_ID = /^[0-9a-z]{1,64}$/;
 const EXECUTION_ROLE_ARN = /^arn:(aws[a-zA-Z0-9-]*):iam::([0-9]{12}):(role((\u002F)|(\u002F[\u0021-\u007F]+\u002F))[\w+=,.@-]+)$/;
 const EXECUTION_ROLE_ARN_LENGTH = { min: 20, max: 2048 };
-const NAME_MAX_LENGTH = 256;
-const IDLE_TIMEOUT_MAX_MINUTES = 1_000_000;
+/** The limits the prop docs and the README state; `test/docs.test.ts` holds them to it. */
+export const NAME_MAX_LENGTH = 256;
+export const IDLE_TIMEOUT_MAX_MINUTES = 1_000_000;
+export const TAG_VALUE_MAX_LENGTH = 256;
 const TAG_KEY = /^[A-Za-z0-9 /_.:=+@-]{1,128}$/;
-const TAG_VALUE = /^[A-Za-z0-9 /_.:=+@-]{0,256}$/;
-const CONFIGURATION_ITEMS_MAX = 100;
-const CONFIGURATION_STRING_MAX_LENGTH = 1024;
+const TAG_VALUE = new RegExp(`^[A-Za-z0-9 /_.:=+@-]{0,${TAG_VALUE_MAX_LENGTH}}$`);
+export const CONFIGURATION_ITEMS_MAX = 100;
+export const CONFIGURATION_STRING_MAX_LENGTH = 1024;
 
 /** The service's tag limit, less the tags the handler adds to every session. */
 export const USER_TAGS_MAX = SERVICE_TAGS_MAX - LIBRARY_TAG_COUNT;
@@ -50,7 +52,9 @@ function validateRenewalToken(token: string | undefined): string[] {
     return [];
   }
   if (token.length === 0 || !TAG_VALUE.test(token)) {
-    return [`renewal token must be 1 to 256 characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got '${token}'`];
+    return [
+      `renewal token must be 1 to ${TAG_VALUE_MAX_LENGTH} characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got '${token}'`,
+    ];
   }
   return [];
 }
