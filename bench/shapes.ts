@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { POLL_WINDOW_ENV } from '../lambda/contract';
+import { POLL_WINDOW_ENV } from '../lambda/shared/limits';
 import { CONCURRENT_REQUESTS_CONTEXT } from '../lib/session-provider';
 import { ResourceResult } from '../tools/local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator } from '../tools/local-cloud/emulator';

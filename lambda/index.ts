@@ -3,7 +3,8 @@
  * `custom_resources.Provider` framework: `onEvent` decides, `isComplete` is polled until it is done.
  */
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
-import { LOG_GROUP_ENV, POLL_WINDOW_ENV, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './contract';
+import { LOG_GROUP_ENV } from './shared/contract';
+import { POLL_WINDOW_ENV, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './shared/limits';
 import { IsCompleteResponse, OnEventResponse, SessionEvent, SessionHandler } from './session-handler';
 
 // The SDK's own endpoint resolution and retry policy (standard mode), so that

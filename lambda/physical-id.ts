@@ -1,4 +1,4 @@
-import { REQUESTED_SESSION_PREFIX } from './contract';
+import { REQUESTED_SESSION_PREFIX } from './shared/contract';
 
 /**
  * What a physical resource id names. Delete, and every other request, acts on it alone: never on

@@ -8,8 +8,8 @@ import {
   RenewalMode,
   RuntimeConfigurationProperty,
   SessionResourceProperties,
-  START_TIMEOUT_DEFAULT_SECONDS,
-} from './contract';
+} from './shared/contract';
+import { START_TIMEOUT_DEFAULT_SECONDS } from './shared/limits';
 
 /** The idle timeout of a session started without one (the EMR Serverless user guide, "Spark Connect"). */
 const SERVICE_DEFAULT_IDLE_TIMEOUT_MINUTES = 60;

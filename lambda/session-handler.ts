@@ -7,15 +7,14 @@ import {
   ATTR_ARN,
   ATTR_ENDPOINT,
   ATTR_SESSION_ID,
-  POLL_INTERVAL_MS,
   SessionResourceProperties,
   SessionResponseData,
   START_REQUESTED_AT,
-  TERMINATE_TIMEOUT_SECONDS,
   TERMINATION_REQUESTED_AT,
-} from './contract';
+} from './shared/contract';
+import { POLL_INTERVAL_MS, TERMINATE_TIMEOUT_SECONDS } from './shared/limits';
 import { describeError, isRefusal, isTransient, truncate } from './errors';
-import { sessionHandle, stackNameOf } from './handle';
+import { sessionHandle, stackNameOf } from './shared/handle';
 import { describeRequest, log } from './log';
 import { parsePhysicalId, PhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
 import {

@@ -11,7 +11,8 @@ import {
   TerminateSessionCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-emr-serverless';
-import { ACCESS_DENIED_DELAYS_MS, CLIENT_TOKEN_TAG } from './contract';
+import { CLIENT_TOKEN_TAG } from './shared/contract';
+import { ACCESS_DENIED_DELAYS_MS } from './shared/limits';
 import { describeError, isAccessDenied, isNotFound, isTransient, truncate } from './errors';
 import { log } from './log';
 import { PhysicalId, RequestedSession, SessionRef } from './physical-id';

@@ -1,4 +1,4 @@
-import { SessionResourceProperties } from '../lambda/contract';
+import { SessionResourceProperties } from '../lambda/shared/contract';
 
 /**
  * Step Functions' limit on an execution's input. The Provider framework starts its waiter with the

@@ -6,17 +6,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LOG_GROUP_ENV, PROVIDER_ID } from '../lambda/shared/contract';
 import {
   ACCESS_DENIED_DELAYS_MS,
-  LOG_GROUP_ENV,
   POLL_INTERVAL_MS,
-  PROVIDER_ID,
   SDK_CONNECT_TIMEOUT_MS,
   SDK_MAX_ATTEMPTS,
   SDK_REQUEST_TIMEOUT_MS,
   START_TIMEOUT_MAX_SECONDS,
   TERMINATE_TIMEOUT_SECONDS,
-} from '../lambda/contract';
+} from '../lambda/shared/limits';
 import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
 /** The bundled handler: built by `npm run bundle` (run by `npm ci` through `prepare`) and shipped in the package. */

@@ -1,4 +1,4 @@
-import { RenewalMode } from '../lambda/contract';
+import { RenewalMode } from '../lambda/shared/contract';
 
 /**
  * Whether, and how, a deploy renews a session on purpose.

@@ -32,13 +32,11 @@ import {
   RESOURCE_TYPE,
   RuntimeConfigurationProperty,
   SessionResourceProperties,
-  START_TIMEOUT_DEFAULT_SECONDS,
-  START_TIMEOUT_MAX_SECONDS,
-  TERMINATE_TIMEOUT_SECONDS,
-} from '../lambda/contract';
+} from '../lambda/shared/contract';
+import { START_TIMEOUT_DEFAULT_SECONDS, START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/shared/limits';
 import { validateRenderedSize } from './framework-limits';
 import { acknowledgeTaggedSessionsGrant } from './nag-acknowledgements';
-import { sessionHandle } from '../lambda/handle';
+import { sessionHandle } from '../lambda/shared/handle';
 import { applicationSessionsArn, SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';

@@ -1,12 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { CfnApplication } from 'aws-cdk-lib/aws-emrserverless';
-import {
-  LIBRARY_TAG_COUNT,
-  RESERVED_TAG_PREFIX,
-  SERVICE_TAGS_MAX,
-  START_TIMEOUT_MAX_SECONDS,
-  START_TIMEOUT_MIN_SECONDS,
-} from '../lambda/contract';
+import { LIBRARY_TAG_COUNT, RESERVED_TAG_PREFIX } from '../lambda/shared/contract';
+import { SERVICE_TAGS_MAX, START_TIMEOUT_MAX_SECONDS, START_TIMEOUT_MIN_SECONDS } from '../lambda/shared/limits';
 import type { RuntimeConfiguration, SessionProps } from './session';
 
 // The StartSession constraints, from the API reference:

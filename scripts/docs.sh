@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 # jsii compiles in place, next to the sources: keep that output only while generating.
-remove_compiled() { rm -f lib/*.js lib/*.d.ts lambda/contract.js lambda/contract.d.ts lambda/handle.js lambda/handle.d.ts; }
+remove_compiled() { rm -f lib/*.js lib/*.d.ts lambda/shared/*.js lambda/shared/*.d.ts; }
 trap remove_compiled EXIT
 
 npx jsii --generate-tsconfig tsconfig.jsii.json

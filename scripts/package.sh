@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 # jsii compiles in place, next to the sources; tsx and the CDK CLI would then load that JS instead of
 # the TypeScript. Keep it only while packaging.
-remove_compiled() { rm -f lib/*.js lib/*.d.ts lambda/contract.js lambda/contract.d.ts lambda/handle.js lambda/handle.d.ts; }
+remove_compiled() { rm -f lib/*.js lib/*.d.ts lambda/shared/*.js lambda/shared/*.d.ts; }
 trap remove_compiled EXIT
 
 npm run bundle

@@ -19,10 +19,11 @@ beforeAll(() => {
     fs.copyFileSync(path.join(ROOT, file), path.join(scratch, file));
   }
   fs.cpSync(path.join(ROOT, 'lib'), path.join(scratch, 'lib'), { recursive: true, filter: (src) => !/\.(js|d\.ts)$/.test(src) });
-  fs.mkdirSync(path.join(scratch, 'lambda'));
-  for (const file of ['contract.ts', 'handle.ts']) {
-    fs.copyFileSync(path.join(ROOT, 'lambda', file), path.join(scratch, 'lambda', file));
-  }
+  // lib/ imports lambda/shared/ and nothing else of lambda/: the boundary the package ships.
+  fs.cpSync(path.join(ROOT, 'lambda', 'shared'), path.join(scratch, 'lambda', 'shared'), {
+    recursive: true,
+    filter: (src) => !/\.(js|d\.ts)$/.test(src),
+  });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(scratch, 'node_modules'), 'dir');
 
   const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' };

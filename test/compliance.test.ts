@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../examples/app';
 import { Session } from '../lib';
-import { PROVIDER_ID } from '../lambda/contract';
+import { PROVIDER_ID } from '../lambda/shared/contract';
 
 function appWithNag(): App {
   const app = new App();

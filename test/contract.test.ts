@@ -8,7 +8,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as contract from '../lambda/contract';
+import * as contract from '../lambda/shared/contract';
 import { Session, SessionRenewal } from '../lib';
 
 function stackWithEverySessionProp(): Stack {

@@ -16,7 +16,7 @@ import {
   START_TIMEOUT_MAX_SECONDS,
   START_TIMEOUT_MIN_SECONDS,
   TERMINATE_TIMEOUT_SECONDS,
-} from '../lambda/contract';
+} from '../lambda/shared/limits';
 import { statesIn } from '../lambda/session-states';
 import { CONCURRENT_REQUESTS_DEFAULT, WAITER_BUDGET } from '../lib/session-provider';
 import {

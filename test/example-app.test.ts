@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp, ExampleStack } from '../examples/app';
-import { RESOURCE_TYPE } from '../lambda/contract';
+import { RESOURCE_TYPE } from '../lambda/shared/contract';
 
 describe('example app', () => {
   test('synthesizes a session on a sessions-enabled application, with its id and ARN as outputs', () => {

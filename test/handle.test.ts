@@ -1,4 +1,4 @@
-import { sessionHandle, stackNameOf } from '../lambda/handle';
+import { sessionHandle, stackNameOf } from '../lambda/shared/handle';
 
 describe('the session handle', () => {
   test('is <stack name>/<logical id> when it fits a tag value', () => {

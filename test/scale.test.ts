@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { buildStack } from '../tools/session-stacks';
 import { LIMITS, maxRoleInlinePolicyChars } from '../tools/stack-limits';
-import { RESOURCE_TYPE } from '../lambda/contract';
+import { RESOURCE_TYPE } from '../lambda/shared/contract';
 
 function synthesize(variant: 'baseline' | 'library', sessions: number) {
   const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });

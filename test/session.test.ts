@@ -2,7 +2,8 @@ import { App, CfnOutput, CfnParameter, CfnResource, Duration, ReferenceStrength,
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { RESOURCE_TYPE, START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/contract';
+import { RESOURCE_TYPE } from '../lambda/shared/contract';
+import { START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/shared/limits';
 import { Session, SessionProps } from '../lib';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };

@@ -8,8 +8,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { RESOURCE_TYPE } from '../lambda/contract';
-import { sessionHandle } from '../lambda/handle';
+import { RESOURCE_TYPE } from '../lambda/shared/contract';
+import { sessionHandle } from '../lambda/shared/handle';
 import { Session, SessionProps, SessionRenewal } from '../lib';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG, SessionResourceProperties } from '../../lambda/contract';
+import { CLIENT_TOKEN_TAG, SessionResourceProperties } from '../../lambda/shared/contract';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,

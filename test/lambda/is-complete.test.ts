@@ -11,7 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG, HANDLE_TAG, LOG_GROUP_ENV, POLL_WINDOW_ENV } from '../../lambda/contract';
+import { CLIENT_TOKEN_TAG, HANDLE_TAG, LOG_GROUP_ENV } from '../../lambda/shared/contract';
+import { POLL_WINDOW_ENV } from '../../lambda/shared/limits';
 import { isComplete as isCompleteEntry } from '../../lambda/index';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {

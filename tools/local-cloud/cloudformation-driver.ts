@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RESOURCE_TYPE } from '../../lambda/contract';
+import { RESOURCE_TYPE } from '../../lambda/shared/contract';
 import type { LocalClock } from './local-clock';
 import { FrameworkResponse, FunctionCode, LocalProviderFramework, localResponseUrl, RequestOutcome } from './provider-framework';
 
