@@ -1,53 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { LOG_GROUP_ENV, PROVIDER_ID } from '../lambda/shared/contract';
-import {
-  ACCESS_DENIED_DELAYS_MS,
-  POLL_INTERVAL_MS,
-  SDK_CONNECT_TIMEOUT_MS,
-  SDK_MAX_ATTEMPTS,
-  SDK_REQUEST_TIMEOUT_MS,
-  START_TIMEOUT_MAX_SECONDS,
-  TERMINATE_TIMEOUT_SECONDS,
-} from '../lambda/shared/limits';
+import { HANDLER_TIMEOUTS, WAITER } from './handler-budget';
 import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
 /** The bundled handler: built by `npm run bundle` (run by `npm ci` through `prepare`) and shipped in the package. */
 const HANDLER_ASSET = path.join(__dirname, '..', 'lambda-dist', 'session-handler');
 
-/** The longest one SDK call can take: every attempt connects and waits for its response (SDK backoff is under a second). */
-const SDK_CALL_MAX = Duration.millis(SDK_MAX_ATTEMPTS * (SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS + 1_000));
-/** How long StartSession may wait out IAM propagation: the handler's AccessDenied delays, added up. */
-const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, ms) => sum + ms, 0));
-/**
- * How many SDK calls in a row each function's timeout allows for, each at its longest. onEvent makes
- * one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of a requested
- * session up to four StartSession (the IAM wait) and a GetSession, then, when the request fails, a
- * TerminateSession and the search for what it started. Searches answer in well under a second a
- * call when the service is well, so the allowance below covers a search through many sessions.
- */
-const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
-/** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */
-const SEARCH_ALLOWANCE = Duration.minutes(2);
-
-/** How long after each "not yet" the Provider framework's waiter invokes isComplete again, which looks once. */
-const QUERY_INTERVAL = Duration.millis(POLL_INTERVAL_MS);
-/**
- * How long the waiter keeps asking, at the least: the handler's own limits (the longest start
- * timeout, the terminate timeout) and five minutes more, so that it is the handler that ends a
- * request, with a reason, and terminates what it started. The framework counts it in attempts
- * (`totalTimeout / queryInterval`), and Step Functions counts an attempt whatever ended it: one
- * that Lambda throttled, or that failed at once, spends one as surely as one that said "not yet".
- * Each attempt lasts at least the interval, so this many attempts last at least this long,
- * throttled or not: the budget is one of time, not of answers.
- */
-export const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
 /**
  * How many of a stack's sessions CloudFormation works on at once, unless the app's context says
  * otherwise. Each request in progress can hold two Lambda executions at the same moment (the
@@ -58,8 +23,6 @@ export const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS
 export const CONCURRENT_REQUESTS_DEFAULT = 5;
 /** The context key that sets how many of a stack's sessions CloudFormation works on at once. */
 export const CONCURRENT_REQUESTS_CONTEXT = 'cdk-emr-serverless-session:concurrentRequests';
-/** EMR Serverless's default limit of concurrent sessions per application (the Spark Connect user guide). */
-const SESSIONS_PER_APPLICATION_QUOTA = 25;
 
 /**
  * The per-stack singleton behind every `Session` in a stack: one handler, one Provider, one log
@@ -149,21 +112,21 @@ export class SessionProvider extends Construct {
     const onEvent = handler(
       'OnEvent',
       'onEvent',
-      invocationTimeout(SDK_CALLS_PER_INVOCATION.onEvent),
+      HANDLER_TIMEOUTS.onEvent,
       'Decides what each request does to an EMR Serverless session; terminates sessions',
     );
     const isComplete = handler(
       'IsComplete',
       'isComplete',
-      invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
+      HANDLER_TIMEOUTS.isComplete,
       'Starts EMR Serverless sessions and reports when they are ready or terminated',
     );
 
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: onEvent,
       isCompleteHandler: isComplete,
-      queryInterval: QUERY_INTERVAL,
-      totalTimeout: WAITER_BUDGET,
+      queryInterval: WAITER.queryInterval,
+      totalTimeout: WAITER.totalTimeout,
       logGroup,
       frameworkOnEventRole: this.lambdaRole('FrameworkOnEventRole', logGroup),
       frameworkCompleteAndTimeoutRole: this.lambdaRole('FrameworkCompleteRole', logGroup),
@@ -185,10 +148,10 @@ export class SessionProvider extends Construct {
 
   /**
    * Lets the handler start sessions on the application with the execution role, and manage them.
-   * Granting the same application or role again adds nothing. `session` is where a warning about
-   * the application's session quota goes.
+   * Granting the same application or role again adds nothing. Returns how many sessions of the
+   * stack are on the application now, this one included.
    */
-  public grantSessionLifecycle(session: Construct, applicationArn: string, executionRoleArn: string): void {
+  public grantSessionLifecycle(applicationArn: string, executionRoleArn: string): number {
     const sessionsOnApplication = this.countGrant(applicationArn);
     if (sessionsOnApplication === 1) {
       const sessionsArn = applicationSessionsArn(applicationArn);
@@ -196,17 +159,10 @@ export class SessionProvider extends Construct {
       this.sessionStatement.addResources(sessionsArn);
       acknowledgeSessionsWildcard(this.policy, sessionsArn);
     }
-    if (sessionsOnApplication === SESSIONS_PER_APPLICATION_QUOTA + 1) {
-      Annotations.of(session).addWarningV2(
-        'cdk-emr-serverless-session:sessions-per-application',
-        `this stack declares more than ${SESSIONS_PER_APPLICATION_QUOTA} sessions on one application: EMR Serverless runs at most ` +
-          `${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default, so the others fail with ` +
-          'ServiceQuotaExceededException unless the quota has been raised',
-      );
-    }
     if (this.countGrant(executionRoleArn) === 1) {
       this.passRoleStatement.addResources(executionRoleArn);
     }
+    return sessionsOnApplication;
   }
 
   /**
@@ -266,13 +222,4 @@ function concurrentRequestsOf(scope: Construct): number {
     throw new Error(`context ${CONCURRENT_REQUESTS_CONTEXT} must be a whole number of 1 or more, got ${JSON.stringify(value)}`);
   }
   return count;
-}
-
-/** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */
-function invocationTimeout(calls: number, waiting: Duration = Duration.seconds(0)): Duration {
-  const timeout = Duration.millis(calls * SDK_CALL_MAX.toMilliseconds() + waiting.toMilliseconds());
-  if (timeout.toMilliseconds() > 14 * 60_000) {
-    throw new Error(`the handler's timeout of ${timeout.toHumanString()} leaves no room under Lambda's 15 minutes`);
-  }
-  return Duration.seconds(Math.ceil(timeout.toMilliseconds() / 1000));
 }

@@ -33,7 +33,12 @@ import {
   RuntimeConfigurationProperty,
   SessionResourceProperties,
 } from '../lambda/shared/contract';
-import { START_TIMEOUT_DEFAULT_SECONDS, START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/shared/limits';
+import {
+  SESSIONS_PER_APPLICATION_QUOTA,
+  START_TIMEOUT_DEFAULT_SECONDS,
+  START_TIMEOUT_MAX_SECONDS,
+  TERMINATE_TIMEOUT_SECONDS,
+} from '../lambda/shared/limits';
 import { validateRenderedSize } from './framework-limits';
 import { acknowledgeTaggedSessionsGrant } from './nag-acknowledgements';
 import { sessionHandle } from '../lambda/shared/handle';
@@ -410,7 +415,15 @@ export class Session extends SessionBase implements ITaggable {
     this.applicationArn = applicationRef.applicationArn;
 
     const provider = SessionProvider.getOrCreate(this);
-    provider.grantSessionLifecycle(this, applicationRef.applicationArn, props.executionRole.roleArn);
+    const sessionsOnApplication = provider.grantSessionLifecycle(applicationRef.applicationArn, props.executionRole.roleArn);
+    if (sessionsOnApplication === SESSIONS_PER_APPLICATION_QUOTA + 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-emr-serverless-session:sessions-per-application',
+        `this stack declares more than ${SESSIONS_PER_APPLICATION_QUOTA} sessions on one application: EMR Serverless runs at most ` +
+          `${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default, so the others fail with ` +
+          'ServiceQuotaExceededException unless the quota has been raised',
+      );
+    }
     this.handlerLogGroup = provider.logGroup;
 
     const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;

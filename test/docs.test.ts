@@ -13,12 +13,14 @@ import {
   SDK_CONNECT_TIMEOUT_MS,
   SDK_MAX_ATTEMPTS,
   SDK_REQUEST_TIMEOUT_MS,
+  SESSIONS_PER_APPLICATION_QUOTA,
   START_TIMEOUT_MAX_SECONDS,
   START_TIMEOUT_MIN_SECONDS,
   TERMINATE_TIMEOUT_SECONDS,
 } from '../lambda/shared/limits';
 import { statesIn } from '../lambda/session-states';
-import { CONCURRENT_REQUESTS_DEFAULT, WAITER_BUDGET } from '../lib/session-provider';
+import { WAITER } from '../lib/handler-budget';
+import { CONCURRENT_REQUESTS_DEFAULT } from '../lib/session-provider';
 import {
   CONFIGURATION_ITEMS_MAX,
   CONFIGURATION_STRING_MAX_LENGTH,
@@ -103,7 +105,7 @@ describe('each prop doc, in lib/session.ts (and API.md) and in the README, state
 
 describe("the README's lifecycle table and limits state the handler's budgets", () => {
   const accessDenied = ACCESS_DENIED_DELAYS_MS.map((ms) => ms / 1000);
-  const waiterAttempts = WAITER_BUDGET.toSeconds() / (POLL_INTERVAL_MS / 1000);
+  const waiterAttempts = WAITER.totalTimeout.toSeconds() / (POLL_INTERVAL_MS / 1000);
   test.each([
     ['Create: `isComplete`', `${either(ready, '`')} is usable`],
     ['Create: `isComplete`', `invokes it again ${POLL_INTERVAL_MS / 1000} seconds later`],
@@ -116,10 +118,11 @@ describe("the README's lifecycle table and limits state the handler's budgets", 
   });
 
   test.each([
-    [`for at least ${WAITER_BUDGET.toMinutes()} minutes`],
+    [`for at least ${WAITER.totalTimeout.toMinutes()} minutes`],
     [`its ${n(waiterAttempts)} attempts at ${POLL_INTERVAL_MS / 1000} seconds`],
     [`at most ${CONCURRENT_REQUESTS_DEFAULT} of a stack's sessions at once`],
     [`never takes more than ${2 * CONCURRENT_REQUESTS_DEFAULT} executions at once`],
+    [`${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default`],
   ])('"%s"', (fact) => {
     expect(README.replace(/\s+/g, ' ')).toContain(fact);
   });

@@ -7,6 +7,9 @@
  * Constants only, as `contract.ts`: `lib/` imports this file at synth time.
  */
 
+/** EMR Serverless's default limit of concurrent sessions per application (the Spark Connect user guide). */
+export const SESSIONS_PER_APPLICATION_QUOTA = 25;
+
 /** The most tags EMR Serverless accepts on a session (TagResource and StartSession). */
 export const SERVICE_TAGS_MAX = 200;
 

@@ -1,0 +1,61 @@
+/**
+ * The handler's budget, as arithmetic on the limits in lambda/shared/limits.ts: each Lambda
+ * function's timeout (the SDK calls it may make in a row, each at its longest, and its waits) and
+ * the Provider framework's waiter (how often it asks, and for how long at the least). The provider
+ * reads them; nothing here is a number chosen twice.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  ACCESS_DENIED_DELAYS_MS,
+  POLL_INTERVAL_MS,
+  SDK_CONNECT_TIMEOUT_MS,
+  SDK_MAX_ATTEMPTS,
+  SDK_REQUEST_TIMEOUT_MS,
+  START_TIMEOUT_MAX_SECONDS,
+  TERMINATE_TIMEOUT_SECONDS,
+} from '../lambda/shared/limits';
+
+/** The longest one SDK call can take: every attempt connects and waits for its response (SDK backoff is under a second). */
+const SDK_CALL_MAX = Duration.millis(SDK_MAX_ATTEMPTS * (SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS + 1_000));
+/** How long StartSession may wait out IAM propagation: the handler's AccessDenied delays, added up. */
+const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, ms) => sum + ms, 0));
+/**
+ * How many SDK calls in a row each function's timeout allows for, each at its longest. onEvent makes
+ * one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of a requested
+ * session up to four StartSession (the IAM wait) and a GetSession, then, when the request fails, a
+ * TerminateSession and the search for what it started. Searches answer in well under a second a
+ * call when the service is well, so the allowance below covers a search through many sessions.
+ */
+export const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
+/** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */
+const SEARCH_ALLOWANCE = Duration.minutes(2);
+
+/** How long after each "not yet" the Provider framework's waiter invokes isComplete again, which looks once. */
+const QUERY_INTERVAL = Duration.millis(POLL_INTERVAL_MS);
+/**
+ * How long the waiter keeps asking, at the least: the handler's own limits (the longest start
+ * timeout, the terminate timeout) and five minutes more, so that it is the handler that ends a
+ * request, with a reason, and terminates what it started. The framework counts it in attempts
+ * (`totalTimeout / queryInterval`), and Step Functions counts an attempt whatever ended it: one
+ * that Lambda throttled, or that failed at once, spends one as surely as one that said "not yet".
+ * Each attempt lasts at least the interval, so this many attempts last at least this long,
+ * throttled or not: the budget is one of time, not of answers.
+ */
+const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
+/** The timeouts of the handler's two functions. */
+export const HANDLER_TIMEOUTS = {
+  onEvent: invocationTimeout(SDK_CALLS_PER_INVOCATION.onEvent),
+  isComplete: invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
+};
+
+/** The waiter: isComplete again `queryInterval` after each "not yet", for at least `totalTimeout`. */
+export const WAITER = { queryInterval: QUERY_INTERVAL, totalTimeout: WAITER_BUDGET };
+
+/** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */
+function invocationTimeout(calls: number, waiting: Duration = Duration.seconds(0)): Duration {
+  const timeout = Duration.millis(calls * SDK_CALL_MAX.toMilliseconds() + waiting.toMilliseconds());
+  if (timeout.toMilliseconds() > 14 * 60_000) {
+    throw new Error(`the handler's timeout of ${timeout.toHumanString()} leaves no room under Lambda's 15 minutes`);
+  }
+  return Duration.seconds(Math.ceil(timeout.toMilliseconds() / 1000));
+}
