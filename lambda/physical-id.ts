@@ -10,7 +10,7 @@ import { REQUESTED_SESSION_PREFIX } from './shared/contract';
  */
 export type PhysicalId = { readonly kind: 'session'; readonly session: SessionRef } | ({ readonly kind: 'requested' } & RequestedSession);
 
-/** The two identifiers every session operation needs. */
+/** What every session operation needs: the application and session ids, and the ARN that tag operations take. */
 export interface SessionRef {
   readonly applicationId: string;
   readonly sessionId: string;

@@ -56,8 +56,8 @@ function parseRenewal(mode: string, token: string | undefined): SessionSpec['ren
  * The StartSession request for a spec and a client token.
  *
  * Keys are always written in the same order and absent values are omitted, so the same
- * CloudFormation request always produces a byte-identical body: the service's idempotency check
- * compares parameters, and a retry must not look like a different request.
+ * CloudFormation request always produces a byte-identical body, so that a retry is byte-identical;
+ * whether the service compares a repeated token's parameters is undocumented.
  */
 export function buildStartSessionInput(spec: SessionSpec, clientToken: string, handle: string): StartSessionCommandInput {
   return {

@@ -13,8 +13,10 @@ const PACKAGE = 'cdk-emr-serverless-session';
 let assembly: any;
 let generatedApiMd: string;
 
+/** The scratch copy jsii compiles in: removed when the suite is done. */
+let scratch: string;
 beforeAll(() => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-'));
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-'));
   for (const file of ['package.json', 'README.md', 'LICENSE']) {
     fs.copyFileSync(path.join(ROOT, file), path.join(scratch, file));
   }
@@ -40,6 +42,7 @@ beforeAll(() => {
   assembly = JSON.parse(fs.readFileSync(path.join(scratch, '.jsii'), 'utf8'));
   generatedApiMd = fs.readFileSync(path.join(scratch, 'API.md'), 'utf8');
 }, 180_000);
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 test('the assembly exports the session, its props, attributes and imports, with docs', () => {
   expect(Object.keys(assembly.types).sort()).toEqual(

@@ -31,7 +31,9 @@ export type Operation =
   | 'TagResource'
   | 'UntagResource'
   | 'ListTagsForResource'
-  | 'GetApplication';
+  | 'GetApplication'
+  /** A request on no route of the API: recorded as such, answered 404. */
+  | 'UnknownOperation';
 
 /**
  * What an injected fault does to one call: answer 500 or 429, answer 404, or carry out the call and
@@ -296,7 +298,7 @@ export class EmrServerlessEmulator {
     if (!route) {
       return this.send(
         res,
-        { operation: 'GetApplication', method: req.method!, path: url.pathname, body, at: this.now() },
+        { operation: 'UnknownOperation', method: req.method!, path: url.pathname, body, at: this.now() },
         404,
         errorBody('UnknownOperationException', 'no such route'),
       );
@@ -410,6 +412,8 @@ export class EmrServerlessEmulator {
         });
       case 'ListTagsForResource':
         return this.withSessionArn(first, (s) => [200, { tags: s.tags }]);
+      case 'UnknownOperation':
+        return [404, errorBody('UnknownOperationException', 'no such route')];
     }
   }
 
