@@ -2,7 +2,7 @@
 // Lambda asset, so that consumers need neither esbuild nor Docker at synth time, and the Lambda
 // runs the pinned EMR Serverless client rather than whatever SDK its runtime carries.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +12,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Writes a file only when its content changes, and then whole: to a file of its own, renamed into
  * place. Two test runs in one checkout both bundle first, and neither may load a half-written bundle
- * of the other's (nor see its asset hash change under it).
+ * of the other's (nor see its asset hash change under it). An unchanged file is touched instead, so
+ * that its time still says it was built from lambda/ as it is now.
  */
 function writeWhole(file, content) {
   if (existsSync(file) && readFileSync(file).equals(Buffer.from(content))) {
+    const now = new Date();
+    utimesSync(file, now, now);
     return;
   }
   mkdirSync(dirname(file), { recursive: true });

@@ -37,7 +37,7 @@ describe('many sessions in one deploy', () => {
     expectNothingLeaked(driver);
   });
 
-  test('every session operation limited to 2 calls a second: the deploy is slower, and nothing fails', async () => {
+  test('every session operation limited to 2 calls a second: calls are throttled, and nothing fails', async () => {
     const driver = cloud.exampleStack('RateLimited', 3);
     for (const operation of ['StartSession', 'GetSession', 'GetSessionEndpoint', 'TerminateSession'] as const) {
       emulator.limitRate(operation, 2);

@@ -24,7 +24,7 @@ const cloud = useLocalCloud('Lifecycle scenarios');
 const { emulator, expectNothingLeaked } = cloud;
 const exampleStack = (count = 1, configure?: (stack: ExampleStack) => void) => cloud.exampleStack('LifecycleStack', count, configure);
 /** The options every hand-built driver of this suite takes. */
-const onTheClock = () => cloud.driverOptions();
+const clockOptions = () => cloud.driverOptions();
 
 test('happy path: create waits until IDLE, attributes match the service, delete terminates', async () => {
   const driver = exampleStack();
@@ -164,7 +164,7 @@ test('a StartSession that keeps failing fails the create after startTimeout, ter
     executionRole: stack.executionRole,
     startTimeout: Duration.minutes(1),
   });
-  const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, onTheClock());
+  const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, clockOptions());
   emulator.injectFaults('StartSession', 'drop-after-commit', ...Array<Fault>(300).fill('internal-error'));
   const [result] = await driver.createStack();
 
@@ -303,7 +303,7 @@ test("an isComplete that outlasts its function's timeout fails as Lambda fails i
   const isComplete = Object.values<any>(template.Resources).find((resource) => resource.Properties?.Handler === 'index.isComplete');
   isComplete.Properties.Timeout = 10;
   fs.writeFileSync(templateFile, JSON.stringify(template));
-  const driver = driverFor(emulator, assemblyDir, stack.stackName, onTheClock());
+  const driver = driverFor(emulator, assemblyDir, stack.stackName, clockOptions());
   emulator.slowDownNext('GetSession', 15_000);
   const [created] = await driver.createStack();
 
@@ -331,7 +331,7 @@ test('a session that does not start within startTimeout is terminated and fails 
   const app = localApp();
   const stack = new ExampleStack(app, 'SlowStack', { sessionCount: 0 });
   new Session(stack, 'Slow', { application: stack.application, executionRole: stack.executionRole, startTimeout: Duration.minutes(2) });
-  const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, onTheClock());
+  const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, clockOptions());
   emulator.stallNextSessionStart();
   const [result] = await driver.createStack();
 
@@ -464,7 +464,7 @@ describe('sessions over days', () => {
     const app = localApp();
     const stack = new ExampleStack(app, 'OverDaysStack', { sessionCount: 0 });
     new Session(stack, 'Session', { application: stack.application, executionRole: stack.executionRole, ...props });
-    return driverFor(emulator, synthesize(app, stack), stack.stackName, onTheClock());
+    return driverFor(emulator, synthesize(app, stack), stack.stackName, clockOptions());
   }
 
   async function deployWithToken(driver: CloudFormationDriver, token: string) {

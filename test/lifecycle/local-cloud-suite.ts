@@ -5,22 +5,19 @@
  * not own), whose counts the suite prints as a table when it is done.
  */
 import { ExampleStack } from '../../examples/app';
-import { CloudFormationDriver, DriverOptions } from '../../tools/local-cloud/cloudformation-driver';
+import { AccountLimits, CloudFormationDriver, DriverOptions } from '../../tools/local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator, EmulatorOptions } from '../../tools/local-cloud/emulator';
 import { LocalClock } from '../../tools/local-cloud/local-clock';
-import { driverFor, localApp, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
-
-/** The driver options a suite may set besides the clock's: the account's limits. */
-export type Limits = Pick<DriverOptions, 'concurrencyLimit' | 'invokeOverheadMs'>;
+import { driverFor, localApp, onTheClock, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
 
 export interface LocalCloudSuite {
   readonly emulator: EmrServerlessEmulator;
   /** The test's clock. */
   readonly clock: () => LocalClock;
   /** The options of a driver on the test's clock. */
-  driverOptions(limits?: Limits): Pick<DriverOptions, 'wait' | 'clock'> & Limits;
+  driverOptions(limits?: AccountLimits): Pick<DriverOptions, 'wait' | 'clock'> & AccountLimits;
   /** The example stack with `count` sessions (and whatever `configure` adds), and a driver for it. */
-  exampleStack(stackName: string, count?: number, configure?: (stack: ExampleStack) => void, limits?: Limits): CloudFormationDriver;
+  exampleStack(stackName: string, count?: number, configure?: (stack: ExampleStack) => void, limits?: AccountLimits): CloudFormationDriver;
   /** The handler's log lines (console.log) and the SDK's (console.debug) in this test, as printed. */
   logLines(): { log: string[]; debug: string[] };
   /** No token started two sessions; every live session is one the stack holds (or deliberately retained). */
@@ -78,7 +75,7 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
     );
   });
 
-  const driverOptions = (limits: Limits = {}) => ({ wait: (ms: number) => clock.advance(ms), clock, ...limits });
+  const driverOptions = (limits: AccountLimits = {}) => ({ ...onTheClock(clock), ...limits });
   return {
     emulator,
     clock: () => clock,

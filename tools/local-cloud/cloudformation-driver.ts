@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESOURCE_TYPE } from '../../lambda/shared/contract';
 import type { LocalClock } from './local-clock';
-import { FrameworkResponse, FunctionCode, LocalProviderFramework, localResponseUrl, RequestOutcome } from './provider-framework';
+import { FrameworkResponse, FunctionCode, LocalProviderFramework, localResponseUrl } from './provider-framework';
 
 /** What the framework reports for a Create that failed in its onEvent (`cfn-response.js`, `safeHandler`). */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -53,13 +53,20 @@ export interface DriverOptions {
   readonly onEvent?: (logicalId: string, status: string, detail?: string) => void;
   /**
    * Runs work beside its caller and waits for it, on the clock of the run (`LocalClock`), so that
-   * the clock knows what runs while requests overlap. Without it, everything runs one at a time.
+   * the clock knows what runs while requests overlap. Without it, work runs at once on the real clock.
    */
-  readonly clock?: Pick<LocalClock, 'spawn' | 'join'>;
+  readonly clock?: Concurrency;
   /** The framework's Lambda concurrency limit and invoke overhead (see `ProviderFrameworkOptions`). */
   readonly concurrencyLimit?: number;
   readonly invokeOverheadMs?: number;
 }
+
+/** The account's limits a driver may model: Lambda's concurrency, and each invocation's overhead. */
+export type AccountLimits = Pick<DriverOptions, 'concurrencyLimit' | 'invokeOverheadMs'>;
+
+type Concurrency = Pick<LocalClock, 'spawn' | 'join'>;
+/** Work beside its caller on the real clock: started at once, waited for as it is. */
+const REAL_TIME: Concurrency = { spawn: (work) => work(), join: (settling) => settling };
 
 /** A second delivery of the same request, `afterMs` after the first started (CloudFormation may deliver a request again). */
 export interface DeliverAgain {
@@ -157,7 +164,8 @@ export class CloudFormationDriver {
       return !failed;
     });
     if (failed) {
-      await this.rollbackCreate();
+      // CloudFormation's rollback: every resource it created, the failed one included, is deleted.
+      await this.deleteStack();
     }
     return this.sessionLogicalIds.filter((id) => results.has(id)).map((id) => results.get(id)!);
   }
@@ -226,7 +234,7 @@ export class CloudFormationDriver {
    * create, the sessions it depends on; on delete, the sessions that depend on it.
    */
   private async inDependencyOrder(ids: string[], order: 'create' | 'delete', work: (logicalId: string) => Promise<boolean>): Promise<void> {
-    const clock = this.options.clock ?? { spawn: (w: () => Promise<boolean>) => w(), join: <T>(p: Promise<T>) => p };
+    const clock = this.options.clock ?? REAL_TIME;
     const prerequisites = (id: string) =>
       order === 'create'
         ? this.dependenciesOf(id).filter((d) => ids.includes(d))
@@ -255,10 +263,6 @@ export class CloudFormationDriver {
     }
   }
 
-  private async rollbackCreate(): Promise<void> {
-    await this.deleteStack();
-  }
-
   /**
    * One request through aws-cdk-lib's Provider framework, run from the template's asset, until it
    * answers CloudFormation: what CloudFormation received first. Delivered `again`, both deliveries
@@ -269,23 +273,17 @@ export class CloudFormationDriver {
     const verb = type.toUpperCase();
     this.lastEvents.set(`${logicalId} ${type}`, event);
     this.report(logicalId, `${verb}_IN_PROGRESS`);
-    let outcome: RequestOutcome;
-    if (again && this.options.clock) {
-      const clock = this.options.clock;
-      const deliveries = [
-        clock.spawn(() => this.framework.request(event)),
+    const clock = this.options.clock ?? REAL_TIME;
+    const deliveries = [clock.spawn(() => this.framework.request(event))];
+    if (again) {
+      deliveries.push(
         clock.spawn(async () => {
           await this.options.wait(again.afterMs);
           return this.framework.request(event);
         }),
-      ];
-      [outcome] = await clock.join(Promise.all(deliveries));
-    } else {
-      outcome = await this.framework.request(event);
-      if (again) {
-        await this.framework.request(event);
-      }
+      );
     }
+    const [outcome] = await clock.join(Promise.all(deliveries));
     const { response } = outcome;
     return this.finish(logicalId, verb, {
       status: response.Status,

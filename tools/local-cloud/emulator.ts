@@ -241,7 +241,10 @@ export class EmrServerlessEmulator {
 
   /** When the session became, or becomes, usable on the emulator's clock; undefined for one whose start fails or stalls. */
   public usableAt(sessionId: string): number | undefined {
-    const session = this.sessions.get(sessionId)!;
+    return this.usableAtOf(this.sessions.get(sessionId)!);
+  }
+
+  private usableAtOf(session: EmulatedSession): number | undefined {
     return session.failure || session.stalled ? undefined : session.createdAt + this.timings.submittedMs + session.startingMs;
   }
 
@@ -530,7 +533,7 @@ export class EmrServerlessEmulator {
       [state, details, updatedAt] = ['IDLE', 'Session is idle', session.createdAt + submittedMs + startingMs];
     }
     // When it became usable, if it ever did: a session terminated while it started never was.
-    const usableAt = session.failure || session.stalled ? undefined : session.createdAt + submittedMs + startingMs;
+    const usableAt = this.usableAtOf(session);
     const startedAt = usableAt !== undefined && usableAt <= Math.min(this.now(), session.forced?.at ?? Infinity) ? usableAt : undefined;
     return {
       applicationId: session.applicationId,

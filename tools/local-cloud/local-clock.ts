@@ -35,7 +35,7 @@ export class LocalClock {
 
   private readonly fake: ReturnType<typeof FakeTimers.install>;
   private readonly realWait = timers.setTimeout;
-  /** What is running and not waiting on the clock: the caller that installed it, and each parallel work. */
+  /** What is running and not waiting on the clock: the caller that installed it, and each piece of spawned work. */
   private running = 1;
   private sleepers: Sleeper[] = [];
   private jumpScheduled = false;

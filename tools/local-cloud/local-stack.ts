@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { EmrServerlessEmulator, EmulatorOptions } from './emulator';
-import { CloudFormationDriver, DriverOptions } from './cloudformation-driver';
+import { AccountLimits, CloudFormationDriver, DriverOptions } from './cloudformation-driver';
 import { LocalClock } from './local-clock';
 
 export const ACCOUNT = '123456789012';
@@ -127,15 +127,16 @@ export function driverFor(
   });
 }
 
+/** The driver options of a run on `clock`: every wait is on it, and so is the work that runs at once. */
+export function onTheClock(clock: LocalClock): Pick<DriverOptions, 'wait' | 'clock'> {
+  return { wait: (ms) => clock.advance(ms), clock };
+}
+
 /** A local cloud on a compressed clock: the emulator, and drivers whose waits move the clock. */
 export interface CompressedCloud {
   readonly emulator: EmrServerlessEmulator;
   /** A driver for the stack of a synthesized assembly (see `synthesize`), within the account's limits if given. */
-  driver(
-    assemblyDir: string,
-    stackName: string,
-    limits?: Pick<DriverOptions, 'concurrencyLimit' | 'invokeOverheadMs'>,
-  ): CloudFormationDriver;
+  driver(assemblyDir: string, stackName: string, limits?: AccountLimits): CloudFormationDriver;
 }
 
 /**
@@ -153,8 +154,7 @@ export async function onCompressedCloud<T>(
   try {
     return await work({
       emulator,
-      driver: (assemblyDir, stackName, limits = {}) =>
-        driverFor(emulator, assemblyDir, stackName, { wait: (ms) => clock.advance(ms), clock, ...limits }),
+      driver: (assemblyDir, stackName, limits = {}) => driverFor(emulator, assemblyDir, stackName, { ...onTheClock(clock), ...limits }),
     });
   } finally {
     restoreLog();

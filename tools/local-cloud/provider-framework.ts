@@ -380,7 +380,7 @@ export class LocalProviderFramework {
       res.writeHead(500).end();
       return;
     }
-    const key = /^\/cloudformation-response\/([^?/]+)/.exec(req.url ?? '')?.[1];
+    const key = responseKeyIn(req.url ?? '');
     if (req.method === 'PUT' && key) {
       this.responsePutStatuses.push(200);
       this.responses.set(key, [...(this.responses.get(key) ?? []), { response: JSON.parse(body), at: Date.now() }]);
@@ -456,9 +456,14 @@ export class LocalProviderFramework {
   }
 }
 
+/** The key in a URL, or a request path, of the local ResponseURL stand-in. */
+function responseKeyIn(url: string): string | undefined {
+  return /\/cloudformation-response\/([^?/]+)/.exec(url)?.[1];
+}
+
 /** The key of the local ResponseURL a request carries (see `CloudFormationDriver`). */
 export function responseKeyOf(event: Record<string, unknown>): string {
-  const key = /\/cloudformation-response\/([^?/]+)/.exec(String(event.ResponseURL ?? ''))?.[1];
+  const key = responseKeyIn(String(event.ResponseURL ?? ''));
   if (!key) {
     throw new Error(`the request's ResponseURL ${String(event.ResponseURL)} is not one of the local framework's`);
   }
