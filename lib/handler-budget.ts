@@ -4,7 +4,7 @@
  * the Provider framework's waiter (how often it asks, and for how long at the least). The provider
  * reads them; nothing here is a number chosen twice.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import {
   ACCESS_DENIED_DELAYS_MS,
   POLL_INTERVAL_MS,
@@ -41,7 +41,7 @@ const QUERY_INTERVAL = Duration.millis(POLL_INTERVAL_MS);
  * Each attempt lasts at least the interval, so this many attempts last at least this long,
  * throttled or not: the budget is one of time, not of answers.
  */
-const WAITER_BUDGET = Duration.seconds(Math.max(START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
+const WAITER_BUDGET = afterHandlerLimits(START_TIMEOUT_MAX_SECONDS);
 /** The timeouts of the handler's two functions. */
 export const HANDLER_TIMEOUTS = {
   onEvent: invocationTimeout(SDK_CALLS_PER_INVOCATION.onEvent),
@@ -50,6 +50,20 @@ export const HANDLER_TIMEOUTS = {
 
 /** The waiter: isComplete again `queryInterval` after each "not yet", for at least `totalTimeout`. */
 export const WAITER = { queryInterval: QUERY_INTERVAL, totalTimeout: WAITER_BUDGET };
+
+/**
+ * How long CloudFormation waits for a session's request (the resource's ServiceTimeout): a few
+ * minutes after the handler's own limits for this start timeout, never an hour later. A start
+ * timeout known only at deploy time may be as long as the longest allowed.
+ */
+export function serviceTimeoutFor(startTimeoutSeconds: number): Duration {
+  return afterHandlerLimits(Token.isUnresolved(startTimeoutSeconds) ? START_TIMEOUT_MAX_SECONDS : startTimeoutSeconds);
+}
+
+/** Five minutes after the longer of the handler's start timeout and its terminate timeout. */
+function afterHandlerLimits(startTimeoutSeconds: number): Duration {
+  return Duration.seconds(Math.max(startTimeoutSeconds, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
+}
 
 /** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */
 function invocationTimeout(calls: number, waiting: Duration = Duration.seconds(0)): Duration {

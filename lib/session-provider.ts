@@ -67,6 +67,7 @@ export class SessionProvider extends Construct {
     actions: ['iam:PassRole'],
     conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
   });
+  /** How many sessions are on each application and execution role, by resolved ARN. */
   private readonly grants = new Map<string, number>();
   /** Every session of the stack, in the order they were declared: the lanes they are started in. */
   private readonly sessions: Construct[] = [];
@@ -147,22 +148,28 @@ export class SessionProvider extends Construct {
   }
 
   /**
-   * Lets the handler start sessions on the application with the execution role, and manage them.
-   * Granting the same application or role again adds nothing. Returns how many sessions of the
-   * stack are on the application now, this one included.
+   * Adds a session to the stack's provider: the handler may start it on the application with the
+   * execution role and manage it (granting the same application or role again adds nothing), it
+   * starts after an execution role defined in the app and all that role's policies, and it takes
+   * its place in the stack's lanes.
    */
-  public grantSessionLifecycle(applicationArn: string, executionRoleArn: string): number {
-    const sessionsOnApplication = this.countGrant(applicationArn);
-    if (sessionsOnApplication === 1) {
+  public addSession(session: Construct, applicationArn: string, executionRole: iam.IRole): void {
+    if (this.count(applicationArn) === 1) {
       const sessionsArn = applicationSessionsArn(applicationArn);
       this.applicationStatement.addResources(applicationArn);
       this.sessionStatement.addResources(sessionsArn);
       acknowledgeSessionsWildcard(this.policy, sessionsArn);
     }
-    if (this.countGrant(executionRoleArn) === 1) {
-      this.passRoleStatement.addResources(executionRoleArn);
+    if (this.count(executionRole.roleArn) === 1) {
+      this.passRoleStatement.addResources(executionRole.roleArn);
     }
-    return sessionsOnApplication;
+    this.orderAfter(executionRole);
+    this.addToLane(session);
+  }
+
+  /** How many of the stack's sessions are on the application. */
+  public sessionsOn(applicationArn: string): number {
+    return this.grants.get(this.keyOf(applicationArn)) ?? 0;
   }
 
   /**
@@ -170,7 +177,7 @@ export class SessionProvider extends Construct {
    * default policy included, with grants made later), and before them on delete, with one
    * dependency for the stack rather than one per session. An imported role is left alone.
    */
-  public orderSessionsAfter(executionRole: iam.IRole): void {
+  private orderAfter(executionRole: iam.IRole): void {
     if (Resource.isOwnedResource(executionRole)) {
       this.entryFunction.node.addDependency(executionRole);
     }
@@ -181,7 +188,7 @@ export class SessionProvider extends Construct {
    * `concurrentRequests` before it, so that CloudFormation works on at most that many at once, on
    * create, update and delete alike (a delete goes through the lanes in reverse).
    */
-  public addToLane(session: Construct): void {
+  private addToLane(session: Construct): void {
     const ahead = this.sessions[this.sessions.length - this.concurrentRequests];
     if (ahead) {
       session.node.addDependency(ahead);
@@ -189,13 +196,17 @@ export class SessionProvider extends Construct {
     this.sessions.push(session);
   }
 
-  /** How many times this resource has been granted, this time included. */
-  private countGrant(arn: string): number {
-    // Resolved, so that two references to the same resource (two tokens) count as one.
-    const key = JSON.stringify(Stack.of(this).resolve(arn));
+  /** Counts one more session on this application or role, and returns how many there are now. */
+  private count(arn: string): number {
+    const key = this.keyOf(arn);
     const count = (this.grants.get(key) ?? 0) + 1;
     this.grants.set(key, count);
     return count;
+  }
+
+  /** Resolved, so that two references to the same resource (two tokens) count as one. */
+  private keyOf(arn: string): string {
+    return JSON.stringify(Stack.of(this).resolve(arn));
   }
 
   /** A Lambda role with no managed policy: it may write to the provider's log group and nothing else. */

@@ -5,12 +5,10 @@ import {
   CustomResource,
   Duration,
   Fn,
-  IResource,
   ITaggable,
   Lazy,
   ReferenceStrength,
   RemovalPolicy,
-  Resource,
   Stack,
   TagManager,
   TagType,
@@ -26,23 +24,16 @@ import {
   ATTR_ARN,
   ATTR_ENDPOINT,
   ATTR_SESSION_ID,
-  ATTRIBUTES_REVISION,
-  HANDLE_TAG,
-  RenewalMode,
   RESOURCE_TYPE,
-  RuntimeConfigurationProperty,
   SessionResourceProperties,
 } from '../lambda/shared/contract';
-import {
-  SESSIONS_PER_APPLICATION_QUOTA,
-  START_TIMEOUT_DEFAULT_SECONDS,
-  START_TIMEOUT_MAX_SECONDS,
-  TERMINATE_TIMEOUT_SECONDS,
-} from '../lambda/shared/limits';
+import { SESSIONS_PER_APPLICATION_QUOTA } from '../lambda/shared/limits';
 import { validateRenderedSize } from './framework-limits';
-import { acknowledgeTaggedSessionsGrant } from './nag-acknowledgements';
+import { serviceTimeoutFor } from './handler-budget';
 import { sessionHandle } from '../lambda/shared/handle';
-import { applicationSessionsArn, SessionProvider } from './session-provider';
+import { ImportedSession, ReplacementGrantTarget, SessionAttributes, SessionBase, ISession } from './session-base';
+import { renderProperties, startTimeoutSecondsOf } from './session-properties';
+import { SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
 
@@ -178,134 +169,6 @@ export interface SessionProps {
 }
 
 /**
- * Options for `grantConnect`.
- */
-export interface ConnectGrantOptions {
-  /**
-   * Grant on every session that replaces or renews this one, not only on the current session: the
-   * grant is on the application's sessions, with the condition that they carry this session's
-   * handle tag (`aws:ResourceTag/cdk-emr-serverless-session:handle`), so it needs no session id and
-   * survives replacement. Only for sessions defined in this app.
-   *
-   * @default false
-   */
-  readonly acrossReplacements?: boolean;
-}
-
-/**
- * The identity of a session, to import one from another stack or from outside CDK.
- */
-export interface SessionAttributes {
-  /**
-   * The id of the application the session runs on.
-   */
-  readonly applicationId: string;
-
-  /**
-   * The id of the session.
-   */
-  readonly sessionId: string;
-}
-
-/**
- * An EMR Serverless interactive session, defined in this app or imported.
- */
-export interface ISession extends IResource {
-  /**
-   * The id of the session.
-   *
-   * @attribute
-   */
-  readonly sessionId: string;
-
-  /**
-   * The ARN of the session: `arn:<partition>:emr-serverless:<region>:<account>:/applications/<applicationId>/sessions/<sessionId>`.
-   *
-   * @attribute
-   */
-  readonly sessionArn: string;
-
-  /**
-   * The id of the application the session runs on.
-   *
-   * @attribute
-   */
-  readonly applicationId: string;
-
-  /**
-   * Grants the given actions on this session.
-   */
-  grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant;
-
-  /**
-   * The SSM parameter that holds the session's current ARN, when there is one: created by
-   * `parameterName`, or the one `Session.fromParameterName` imported. Grant reading it to code that
-   * looks the session up at run time (`session.parameter?.grantRead(role)`).
-   */
-  readonly parameter?: ssm.IStringParameter;
-
-  /**
-   * Grants what a Spark Connect client needs to reach this session: `GetSession`,
-   * `GetSessionEndpoint` (the endpoint URL and its authentication token) and
-   * `GetResourceDashboard` (the Spark UI). Never `TagResource` or `UntagResource`.
-   *
-   * The token that GetSessionEndpoint returns acts with the execution role's permissions: whoever
-   * may call it may do what the role may do, through Spark.
-   */
-  grantConnect(grantee: iam.IGrantable, options?: ConnectGrantOptions): iam.Grant;
-}
-
-/** What a Spark Connect client may call on a session: nothing that changes it, and never its tags. */
-const CONNECT_ACTIONS = ['emr-serverless:GetSession', 'emr-serverless:GetSessionEndpoint', 'emr-serverless:GetResourceDashboard'];
-
-abstract class SessionBase extends Resource implements ISession {
-  public abstract readonly sessionId: string;
-  public abstract readonly sessionArn: string;
-  public abstract readonly applicationId: string;
-  public abstract readonly parameter?: ssm.IStringParameter;
-
-  public grant(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.sessionArn] });
-  }
-
-  public grantConnect(grantee: iam.IGrantable, options: ConnectGrantOptions = {}): iam.Grant {
-    if (!options.acrossReplacements) {
-      return this.grant(grantee, ...CONNECT_ACTIONS);
-    }
-    const scope = this._handleScope();
-    if (!scope) {
-      throw new Error(
-        `grantConnect with acrossReplacements needs a Session defined in this app (${this.node.path} is imported): ` +
-          'only it knows the handle tag its replacements carry',
-      );
-    }
-    const { applicationArn, handle } = scope;
-    const sessionsArn = applicationSessionsArn(applicationArn);
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: CONNECT_ACTIONS,
-      resourceArns: [sessionsArn],
-      conditions: { StringEquals: { [`aws:ResourceTag/${HANDLE_TAG}`]: handle } },
-    });
-    // The statement lands in the principal's own policy (a role's default policy, under the role).
-    const principal = grantee.grantPrincipal;
-    if (Construct.isConstruct(principal)) {
-      acknowledgeTaggedSessionsGrant(principal, sessionsArn);
-    }
-    return grant;
-  }
-
-  /**
-   * The application and the handle tag value every session in this place carries; only a session
-   * defined in the app knows them.
-   * @internal
-   */
-  protected _handleScope(): { applicationArn: string; handle: string } | undefined {
-    return undefined;
-  }
-}
-
-/**
  * An EMR Serverless interactive session (Spark Connect), started when the stack deploys and
  * terminated when the session leaves the stack.
  *
@@ -405,72 +268,41 @@ export class Session extends SessionBase implements ITaggable {
 
   constructor(scope: Construct, id: string, props: SessionProps) {
     super(scope, id);
-    const applicationRef = props.application.applicationRef;
-    const errors = validateSessionProps(props);
-    if (errors.length > 0) {
-      throw new Error(`invalid Session props at ${this.node.path}:\n  ${errors.join('\n  ')}`);
-    }
-    sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
+    this.validate(props);
     this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
-    this.applicationArn = applicationRef.applicationArn;
+    this.applicationArn = props.application.applicationRef.applicationArn;
 
     const provider = SessionProvider.getOrCreate(this);
-    const sessionsOnApplication = provider.grantSessionLifecycle(applicationRef.applicationArn, props.executionRole.roleArn);
-    if (sessionsOnApplication === SESSIONS_PER_APPLICATION_QUOTA + 1) {
-      Annotations.of(this).addWarningV2(
-        'cdk-emr-serverless-session:sessions-per-application',
-        `this stack declares more than ${SESSIONS_PER_APPLICATION_QUOTA} sessions on one application: EMR Serverless runs at most ` +
-          `${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default, so the others fail with ` +
-          'ServiceQuotaExceededException unless the quota has been raised',
-      );
-    }
     this.handlerLogGroup = provider.logGroup;
-
-    const startTimeoutSeconds = props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
-    // A start timeout known only at deploy time may be as long as the longest allowed.
-    const longestStart = Token.isUnresolved(startTimeoutSeconds) ? START_TIMEOUT_MAX_SECONDS : startTimeoutSeconds;
-    // Every byte here is paid once per session: optional values are omitted, defaults are the handler's.
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const properties: SessionResourceProperties = {
-      ApplicationId: applicationRef.applicationId,
-      ExecutionRoleArn: props.executionRole.roleArn,
-      ...(props.sessionName !== undefined && { Name: props.sessionName }),
-      ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
-      ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
-      Tags: Lazy.any({ produce: () => nonEmpty(this.userTags()) }) as unknown as Record<string, string>,
-      ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSeconds }),
-      AttributesRevision: ATTRIBUTES_REVISION,
-      ...(props.renewal?.mode && { RenewalMode: props.renewal.mode as RenewalMode, RenewalToken: props.renewal.token }),
-    };
-    this.node.addValidation({ validate: () => this.validateAtSynth(props.application, properties) });
-    const resource = (this.resource = new CustomResource(this, 'Resource', {
+    // The tags are read at synth: Tags.of(...) and the stack's tags arrive after the constructor.
+    const tags = Lazy.any({ produce: () => nonEmpty(this.userTags()) }) as unknown as Record<string, string>;
+    const properties = renderProperties(props, tags);
+    this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,
       properties,
-      // CloudFormation stops waiting a few minutes after the handler's own limits, never an hour later.
-      serviceTimeout: Duration.seconds(Math.max(longestStart, TERMINATE_TIMEOUT_SECONDS) + 5 * 60),
-    }));
-    this.applyRemovalPolicy(removalPolicy);
-    provider.addToLane(resource);
-    // The role's policies (its default policy, grants made after this line included) must exist
-    // before Spark starts with the role; CloudFormation only orders the session after the role itself.
-    provider.orderSessionsAfter(props.executionRole);
-
+      serviceTimeout: serviceTimeoutFor(startTimeoutSecondsOf(props)),
+    });
+    this.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
+    provider.addSession(this.resource, this.applicationArn, props.executionRole);
+    this.warnAboutQuota(provider.sessionsOn(this.applicationArn));
+    this.node.addValidation({ validate: () => this.validateAtSynth(props.application, properties) });
     // A session is replaced by nature, and CloudFormation refuses to change an export another stack
     // imports: other stacks read its attributes with Fn::GetStackOutput unless told otherwise.
     this.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
 
-    this.sessionId = resource.getAttString(ATTR_SESSION_ID);
-    this.sessionArn = resource.getAttString(ATTR_ARN);
-    this.applicationId = resource.getAttString(ATTR_APPLICATION_ID);
-    this.sessionEndpoint = resource.getAttString(ATTR_ENDPOINT);
+    this.sessionId = this.resource.getAttString(ATTR_SESSION_ID);
+    this.sessionArn = this.resource.getAttString(ATTR_ARN);
+    this.applicationId = this.resource.getAttString(ATTR_APPLICATION_ID);
+    this.sessionEndpoint = this.resource.getAttString(ATTR_ENDPOINT);
     // The handler tags the session with the same value, from the request's StackId and LogicalResourceId.
     this.handle = Lazy.string({
       produce: () => {
         const stack = Stack.of(this);
-        return sessionHandle(stack.stackName, stack.resolve((resource.node.defaultChild as CfnResource).logicalId));
+        return sessionHandle(stack.stackName, stack.resolve(this.cfnResource.logicalId));
       },
     });
+
     if (props.parameterName !== undefined) {
       this.parameter = new ssm.StringParameter(this, 'Parameter', {
         parameterName: props.parameterName,
@@ -487,17 +319,7 @@ export class Session extends SessionBase implements ITaggable {
    * A weak consumer sees a new session when it is deployed again.
    */
   public applyCrossStackReferenceStrength(strength: ReferenceStrength): void {
-    (this.resource.node.defaultChild as CfnResource).applyCrossStackReferenceStrength(strength);
-  }
-
-  /** @internal */
-  protected _handleScope(): { applicationArn: string; handle: string } {
-    return { applicationArn: this.applicationArn, handle: this.handle };
-  }
-
-  /** The stack's tags, then the session's own (`tags` and `Tags.of`), which win on the same key. */
-  private userTags(): Record<string, string> {
-    return { ...Stack.of(this).tags.tagValues(), ...this.tags.tagValues() };
+    this.cfnResource.applyCrossStackReferenceStrength(strength);
   }
 
   /**
@@ -513,10 +335,45 @@ export class Session extends SessionBase implements ITaggable {
     this.resource.applyRemovalPolicy(policy);
     if (policy === RemovalPolicy.DESTROY) {
       // Delete is CloudFormation's default for custom resources: saying so costs 60 bytes a session.
-      const cfnResource = this.resource.node.defaultChild as CfnResource;
-      cfnResource.cfnOptions.deletionPolicy = undefined;
-      cfnResource.cfnOptions.updateReplacePolicy = undefined;
+      this.cfnResource.cfnOptions.deletionPolicy = undefined;
+      this.cfnResource.cfnOptions.updateReplacePolicy = undefined;
     }
+  }
+
+  /** @internal */
+  protected _replacementGrantTarget(): ReplacementGrantTarget {
+    return { applicationArn: this.applicationArn, handle: this.handle };
+  }
+
+  /** The custom resource in the template. */
+  private get cfnResource(): CfnResource {
+    return this.resource.node.defaultChild as CfnResource;
+  }
+
+  /** Throws every mistake in the props at once; warns about those that are allowed but likely wrong. */
+  private validate(props: SessionProps): void {
+    const errors = validateSessionProps(props);
+    if (errors.length > 0) {
+      throw new Error(`invalid Session props at ${this.node.path}:\n  ${errors.join('\n  ')}`);
+    }
+    sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
+  }
+
+  /** Warns once, on the first session over the quota, when the stack declares more sessions on one application than it runs by default. */
+  private warnAboutQuota(sessionsOnApplication: number): void {
+    if (sessionsOnApplication === SESSIONS_PER_APPLICATION_QUOTA + 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-emr-serverless-session:sessions-per-application',
+        `this stack declares more than ${SESSIONS_PER_APPLICATION_QUOTA} sessions on one application: EMR Serverless runs at most ` +
+          `${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default, so the others fail with ` +
+          'ServiceQuotaExceededException unless the quota has been raised',
+      );
+    }
+  }
+
+  /** The stack's tags, then the session's own (`tags` and `Tags.of`), which win on the same key. */
+  private userTags(): Record<string, string> {
+    return { ...Stack.of(this).tags.tagValues(), ...this.tags.tagValues() };
   }
 
   private validateAtSynth(application: IApplicationRef, properties: SessionResourceProperties): string[] {
@@ -533,29 +390,7 @@ export class Session extends SessionBase implements ITaggable {
   }
 }
 
-class ImportedSession extends SessionBase {
-  public readonly sessionArn: string;
-  public readonly applicationId: string;
-  public readonly sessionId: string;
-  public parameter?: ssm.IStringParameter;
-
-  constructor(scope: Construct, id: string, attrs: SessionAttributes & { readonly sessionArn: string }) {
-    super(scope, id);
-    this.sessionArn = attrs.sessionArn;
-    this.applicationId = attrs.applicationId;
-    this.sessionId = attrs.sessionId;
-  }
-}
-
 /** A map, or undefined for an empty one: an absent property costs no template bytes. */
 function nonEmpty(record: Record<string, string>): Record<string, string> | undefined {
   return Object.keys(record).length > 0 ? record : undefined;
-}
-
-function renderConfiguration(configuration: RuntimeConfiguration): RuntimeConfigurationProperty {
-  return {
-    Classification: configuration.classification,
-    ...(configuration.properties && { Properties: configuration.properties }),
-    ...(configuration.configurations?.length && { Configurations: configuration.configurations.map(renderConfiguration) }),
-  };
 }

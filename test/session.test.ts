@@ -57,46 +57,21 @@ beforeEach(() => {
 });
 
 describe('resource', () => {
-  test('renders every property for the handler, idle timeout in minutes', () => {
-    session({
-      sessionName: 'analytics',
-      idleTimeout: Duration.hours(2),
-      startTimeout: Duration.minutes(10),
-      runtimeConfiguration: [
-        {
-          classification: 'spark-defaults',
-          properties: { 'spark.executor.memory': '4g' },
-          configurations: [{ classification: 'nested' }],
-        },
-      ],
-      tags: { team: 'analytics' },
-    });
+  test('renders the props for the handler, with references to the application, the role and the provider', () => {
+    session({ idleTimeout: Duration.hours(2), tags: { team: 'analytics' } });
     Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('SessionProviderframeworkonEvent'), 'Arn'] },
       ApplicationId: { Ref: 'Application' },
       ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ExecutionRole'), 'Arn'] },
-      Name: 'analytics',
       IdleTimeoutMinutes: 120,
-      RuntimeConfiguration: [
-        { Classification: 'spark-defaults', Properties: { 'spark.executor.memory': '4g' }, Configurations: [{ Classification: 'nested' }] },
-      ],
       Tags: { team: 'analytics' },
-      StartTimeoutSeconds: 600,
     });
   });
 
-  test('omits the optional properties that are not given, and deletes the session by default', () => {
+  test('an empty tag set costs no template bytes, and the session is deleted by default', () => {
     session();
     const template = Template.fromStack(stack);
-    template.hasResourceProperties(RESOURCE_TYPE, {
-      Name: Match.absent(),
-      IdleTimeoutMinutes: Match.absent(),
-      RuntimeConfiguration: Match.absent(),
-      Tags: Match.absent(),
-      StartTimeoutSeconds: Match.absent(),
-      RenewalMode: Match.absent(),
-      RenewalToken: Match.absent(),
-    });
+    template.hasResourceProperties(RESOURCE_TYPE, { Tags: Match.absent() });
     // Delete is CloudFormation's default for a custom resource; the template does not repeat it.
     template.hasResource(RESOURCE_TYPE, { DeletionPolicy: Match.absent(), UpdateReplacePolicy: Match.absent() });
   });

@@ -1,0 +1,37 @@
+import { ATTRIBUTES_REVISION, RenewalMode, RuntimeConfigurationProperty, SessionResourceProperties } from '../lambda/shared/contract';
+import { START_TIMEOUT_DEFAULT_SECONDS } from '../lambda/shared/limits';
+import type { RuntimeConfiguration, SessionProps } from './session';
+
+/**
+ * The custom resource's properties for a session's props, the handler's side of the contract.
+ *
+ * Every byte here is paid once per session, in a template of at most 1 MB: optional values are
+ * omitted, and their defaults are the handler's. `tags` is passed as given (at synth, a token that
+ * resolves to the final tags), so that this stays a function of its arguments.
+ */
+export function renderProperties(props: SessionProps, tags: Record<string, string> | undefined): SessionResourceProperties {
+  return {
+    ApplicationId: props.application.applicationRef.applicationId,
+    ExecutionRoleArn: props.executionRole.roleArn,
+    ...(props.sessionName !== undefined && { Name: props.sessionName }),
+    ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
+    ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
+    ...(tags !== undefined && { Tags: tags }),
+    ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSecondsOf(props) }),
+    AttributesRevision: ATTRIBUTES_REVISION,
+    ...(props.renewal?.mode && { RenewalMode: props.renewal.mode as RenewalMode, RenewalToken: props.renewal.token }),
+  };
+}
+
+/** The start timeout in seconds, the handler's default when the props leave it out. */
+export function startTimeoutSecondsOf(props: SessionProps): number {
+  return props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
+}
+
+function renderConfiguration(configuration: RuntimeConfiguration): RuntimeConfigurationProperty {
+  return {
+    Classification: configuration.classification,
+    ...(configuration.properties && { Properties: configuration.properties }),
+    ...(configuration.configurations?.length && { Configurations: configuration.configurations.map(renderConfiguration) }),
+  };
+}
