@@ -22,9 +22,11 @@ const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, 
 /**
  * How many SDK calls in a row each function's timeout allows for, each at its longest. onEvent makes
  * one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of a requested
- * session up to four StartSession (the IAM wait) and a GetSession, then, when the request fails, a
- * TerminateSession and the search for what it started. Searches answer in well under a second a
- * call when the service is well, so the allowance below covers a search through many sessions.
+ * session up to four StartSession (the IAM wait), a GetSession and a GetSessionEndpoint, then, when
+ * the request fails, a TerminateSession and the search for what it started. Searches answer in well
+ * under a second a call when the service is well, so the allowance below covers a search through
+ * many sessions. The lifecycle suite counts every invocation's calls at the emulator and fails on
+ * one over these numbers (`expectInvariants`), so this count cannot drift from the handler.
  */
 export const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
 /** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */

@@ -9,7 +9,7 @@ import { CONCURRENT_REQUESTS_DEFAULT } from '../../lib/session-provider';
 import { headline, sessionIdOf, useLocalCloud } from './local-cloud-suite';
 
 const cloud = useLocalCloud('Account limits');
-const { emulator, expectNothingLeaked } = cloud;
+const { emulator, expectInvariants } = cloud;
 
 describe('many sessions in one deploy', () => {
   test('25 sessions, Lambda concurrency 10, GetSession 10 a second: every one SUCCESS, one session each; one delete ends all 25', async () => {
@@ -23,7 +23,7 @@ describe('many sessions in one deploy', () => {
     expect(created.map((r) => r.status)).toEqual(Array(25).fill('SUCCESS'));
     expect(new Set(created.map((r) => r.physicalId)).size).toBe(25);
     expect(emulator.liveSessions()).toHaveLength(25);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
     // The stack's lanes keep it within the limit: no invocation of its own was ever throttled.
     expect(driver.framework.peakConcurrency).toBeLessThanOrEqual(2 * CONCURRENT_REQUESTS_DEFAULT);
     expect(driver.framework.throttles).toEqual({ invoke: 0, waiterTask: 0, asyncEvent: 0 });
@@ -34,7 +34,7 @@ describe('many sessions in one deploy', () => {
     const deleted = await driver.deleteStack();
     expect(deleted.map((r) => r.status)).toEqual(Array(25).fill('SUCCESS'));
     expect(emulator.liveSessions()).toEqual([]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('every session operation limited to 2 calls a second: calls are throttled, and nothing fails', async () => {
@@ -52,7 +52,7 @@ describe('many sessions in one deploy', () => {
     const deleted = await driver.deleteStack();
     expect(deleted.map((r) => r.status)).toEqual(Array(3).fill('SUCCESS'));
     expect(emulator.liveSessions()).toEqual([]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 });
 
@@ -71,7 +71,7 @@ describe("the waiter's budget is one of time", () => {
     expect(created.answeredAt - usableAt).toBeLessThanOrEqual(2_000);
     // Every throttled attempt spent one of the waiter's: more than the 113 of an attempt budget sized for 30-second windows.
     expect(driver.framework.throttles.waiterTask).toBeGreaterThan(113);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('fails: with the attempts of a budget sized for 30-second windows (113), the same create never hears back', async () => {
@@ -97,7 +97,7 @@ describe('a request delivered again, with the same RequestId', () => {
       Array(2).fill(['SUCCESS', created.physicalId, created.data]),
     );
     expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a replacing update delivered again: one new session, the old one deleted once, nothing the stack owns terminated', async () => {
@@ -110,7 +110,7 @@ describe('a request delivered again, with the same RequestId', () => {
     expect(updated.answers.map((a) => a.PhysicalResourceId)).toEqual([updated.physicalId, updated.physicalId]);
     expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId), sessionIdOf(updated.physicalId)]);
     expect(emulator.liveSessions()).toEqual([sessionIdOf(updated.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a delete delivered again: both answer SUCCESS, and the session is terminated once', async () => {
@@ -122,7 +122,7 @@ describe('a request delivered again, with the same RequestId', () => {
     expect(deleted.answers.map((a) => a.Status)).toEqual(['SUCCESS', 'SUCCESS']);
     expect(emulator.liveSessions()).toEqual([]);
     expect(emulator.callsOf('TerminateSession').filter((r) => r.status === 200)).toHaveLength(1);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a create delivered again after its session served and ended: a clear failure, and no second session', async () => {
@@ -144,7 +144,7 @@ describe('a request delivered again, with the same RequestId', () => {
     expect(emulator.sessionIds()).toEqual([sessionId]);
     // CloudFormation holds its first answer: the stack still names the session, which ended on its own.
     expect(driver.deployed.get(logicalId)?.physicalId).toBe(created.physicalId);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a create delivered again after its session failed to start: the same failure, and no second session', async () => {
@@ -159,6 +159,6 @@ describe('a request delivered again, with the same RequestId', () => {
     expect(headline(replayed.Reason)).toMatch(/is FAILED before it became usable: Insufficient vCPU capacity in the account/);
     expect(emulator.sessionIds()).toHaveLength(1);
     expect(emulator.liveSessions()).toEqual([]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 });

@@ -21,7 +21,7 @@ import { awsCdkLibFile, HANDLER_BUNDLE } from '../../tools/installed-files';
 import { headline, sessionIdOf, useLocalCloud } from './local-cloud-suite';
 
 const cloud = useLocalCloud('Lifecycle scenarios');
-const { emulator, expectNothingLeaked } = cloud;
+const { emulator, expectInvariants } = cloud;
 const exampleStack = (count = 1, configure?: (stack: ExampleStack) => void) => cloud.exampleStack('LifecycleStack', count, configure);
 /** The options every hand-built driver of this suite takes. */
 const clockOptions = () => cloud.driverOptions();
@@ -59,7 +59,7 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
   });
   expect(typeof body.idleTimeoutMinutes).toBe('number');
   expect(emulator.liveSessions()).toEqual([sessionId]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 
   const [deleted] = await driver.deleteStack();
   expect(deleted.status).toBe('SUCCESS');
@@ -69,7 +69,7 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
   expect(emulator.callsOf('StartSession')).toHaveLength(created.polls);
   expect(emulator.sessionIds()).toEqual([sessionId]);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(1);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('CloudFormation hears of a usable session within one 2-second poll, and no invocation waits while it starts', async () => {
@@ -86,7 +86,7 @@ test('CloudFormation hears of a usable session within one 2-second poll, and no 
   // No invocation waits on the clock: each one looks once and answers.
   const clockTimes = driver.framework.invocationLog.map((i) => i.endedAt - i.startedAt);
   expect(Math.max(...clockTimes)).toBeLessThan(1_000);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('the same create delivered twice starts one session', async () => {
@@ -95,7 +95,7 @@ test('the same create delivered twice starts one session', async () => {
 
   expect(result.status).toBe('SUCCESS');
   expect(emulator.sessionIds()).toHaveLength(1);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a StartSession response lost after commit is recovered by the retry with the same token', async () => {
@@ -111,7 +111,7 @@ test('a StartSession response lost after commit is recovered by the retry with t
       .slice(0, 2),
   ).toEqual([0, 200]);
   expect(emulator.sessionIds()).toEqual([sessionIdOf(result.physicalId)]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a 500 then a 429 are retried, and one session starts', async () => {
@@ -127,7 +127,7 @@ test('a 500 then a 429 are retried, and one session starts', async () => {
       .slice(0, 3),
   ).toEqual([500, 429, 200]);
   expect(emulator.sessionIds()).toHaveLength(1);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('GetSession failing for a while during the wait does not fail the create', async () => {
@@ -143,7 +143,7 @@ test('GetSession failing for a while during the wait does not fail the create', 
       .slice(0, 3)
       .map((r) => r.status),
   ).toEqual([500, 429, 500]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a StartSession that committed but never answered, then failed, is asked again at the next poll: one session, and SUCCESS', async () => {
@@ -153,7 +153,7 @@ test('a StartSession that committed but never answered, then failed, is asked ag
 
   expect(result.status).toBe('SUCCESS');
   expect(emulator.sessionIds()).toEqual([sessionIdOf(result.physicalId)]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a StartSession that keeps failing fails the create after startTimeout, terminating what it may have started', async () => {
@@ -173,7 +173,7 @@ test('a StartSession that keeps failing fails the create after startTimeout, ter
     /^StartSession was still failing 6\d seconds after the session was requested \(startTimeout 60\): InternalServerException: Injected internal error\. The session it started \(00f\w+\) has been terminated\./,
   );
   expect(emulator.liveSessions()).toEqual([]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 describe('the Provider framework fails after the handler answered (StartExecution of the waiter)', () => {
@@ -186,7 +186,7 @@ describe('the Provider framework fails after the handler answered (StartExecutio
     expect(headline(result.reason)).toBe('ThrottlingException: Rate exceeded');
     expect(emulator.callsOf('StartSession')).toEqual([]);
     expect(emulator.liveSessions()).toEqual([]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a replacing update fails with the reason, the original session is kept, and no new session was started', async () => {
@@ -200,7 +200,7 @@ describe('the Provider framework fails after the handler answered (StartExecutio
     expect(headline(updated.reason)).toBe('ThrottlingException: Rate exceeded');
     expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
     expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 });
 
@@ -228,7 +228,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     const [[handlerFile, handlerHash]] = ran.filter(([file]) => path.basename(file) === 'index.js');
     expect(handlerFile.startsWith(driver.assemblyDir)).toBe(true);
     expect(handlerHash).toBe(sha256(HANDLER_BUNDLE));
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test("a lost Invoke response: the framework's SDK invokes the handler again, and one session starts", async () => {
@@ -239,7 +239,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     expect(created.status).toBe('SUCCESS');
     expect(driver.framework.invocations.get('onEvent')).toBe(2);
     expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a lost Invoke response of isComplete, after it started the session: the retry starts no second one', async () => {
@@ -251,7 +251,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     expect(driver.framework.invocations.get('isComplete')).toBe(created.polls + 1);
     expect(emulator.callsOf('StartSession').length).toBe(created.polls + 1);
     expect(emulator.sessionIds()).toEqual([sessionIdOf(created.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test("StartExecution throttled twice: the framework's SDK retries, and the create succeeds", async () => {
@@ -262,7 +262,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     expect(created.status).toBe('SUCCESS');
     expect(driver.framework.startExecutionStatuses).toEqual([400, 400, 200]);
     expect(emulator.sessionIds()).toHaveLength(1);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('a ResponseURL PUT that fails once is retried by the framework: CloudFormation gets SUCCESS', async () => {
@@ -272,7 +272,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
 
     expect(created.status).toBe('SUCCESS');
     expect(driver.framework.responsePutStatuses).toEqual([500, 200]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('the waiter running out of attempts (capped at 6): onTimeout fails the create, and the rollback terminates the session', async () => {
@@ -289,7 +289,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
     expect(emulator.sessionIds()).toHaveLength(1);
     expect(emulator.liveSessions()).toEqual([]);
     expect(driver.deployed.size).toBe(0);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 });
 
@@ -311,7 +311,7 @@ test("an isComplete that outlasts its function's timeout fails as Lambda fails i
   expect(created.reason).toContain('Task timed out after 10.00 seconds');
   expect(emulator.sessionIds()).toHaveLength(1);
   expect(emulator.liveSessions()).toEqual([]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a session that fails to start fails the create with its state details, and nothing is left running', async () => {
@@ -324,7 +324,7 @@ test('a session that fails to start fails the create with its state details, and
   // CloudFormation's rollback deleted it under the physical id the create reported.
   expect(driver.deployed.size).toBe(0);
   expect(emulator.liveSessions()).toEqual([]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a session that does not start within startTimeout is terminated and fails the create', async () => {
@@ -338,7 +338,7 @@ test('a session that does not start within startTimeout is terminated and fails 
   expect(result.status).toBe('FAILED');
   expect(result.reason).toMatch(/was still STARTING after 120 seconds \(startTimeout\) and has been terminated: Session is starting/);
   expect(emulator.liveSessions()).toEqual([]);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a session that ended by itself before delete is deleted without a TerminateSession', async () => {
@@ -349,7 +349,7 @@ test('a session that ended by itself before delete is deleted without a Terminat
   const [deleted] = await driver.deleteStack();
   expect(deleted.status).toBe('SUCCESS');
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a session the service no longer knows is deleted successfully', async () => {
@@ -361,7 +361,7 @@ test('a session the service no longer knows is deleted successfully', async () =
   expect(deleted.status).toBe('SUCCESS');
   expect(emulator.callsOf('GetSession').at(-1)?.status).toBe(404);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a changed property replaces the session: exactly one live session afterwards, with the new properties', async () => {
@@ -378,7 +378,7 @@ test('a changed property replaces the session: exactly one live session afterwar
   expect(emulator.requestOf(newId)).toMatchObject({ idleTimeoutMinutes: 90, name: 'renamed' });
   expect(emulator.stateOf(sessionIdOf(created.physicalId))).toBe('TERMINATED');
   expect(updated.data.SessionId).toBe(newId);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test.each([
@@ -396,7 +396,7 @@ test.each([
   expect(driver.deployed.get(logicalId)?.physicalId).toBe(created.physicalId);
   expect(emulator.liveSessions()).toEqual([originalId]);
   expect(emulator.stateOf(originalId)).toBe('IDLE');
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a tag-only change is applied in place', async () => {
@@ -411,7 +411,7 @@ test('a tag-only change is applied in place', async () => {
   expect(updated.physicalId).toBe(created.physicalId);
   expect(emulator.sessionIds()).toHaveLength(1);
   expect(emulator.tagsOf(sessionIdOf(created.physicalId))).toMatchObject({ team: 'platform', owner: 'ana' });
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a stack with several sessions creates and deletes each of them once', async () => {
@@ -420,11 +420,11 @@ test('a stack with several sessions creates and deletes each of them once', asyn
 
   expect(results.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
   expect(emulator.liveSessions()).toHaveLength(3);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
   await driver.deleteStack();
   expect(emulator.liveSessions()).toEqual([]);
   expect(emulator.sessionIds()).toHaveLength(3);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('RETAIN leaves the session running, to end at its idle timeout', async () => {
@@ -435,7 +435,7 @@ test('RETAIN leaves the session running, to end at its idle timeout', async () =
   expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
   expect(emulator.requestOf(sessionIdOf(created.physicalId)).idleTimeoutMinutes).toBe(30);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 test('a StartSession the service refuses fails the create with its message, and starts nothing', async () => {
@@ -455,7 +455,7 @@ test('a StartSession the service refuses fails the create with its message, and 
   // a requested session), and terminates none.
   expect(driver.deployed.size).toBe(0);
   expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
-  expectNothingLeaked(driver);
+  expectInvariants(driver);
 });
 
 describe('sessions over days', () => {
@@ -481,7 +481,7 @@ describe('sessions over days', () => {
     expect(renewed).toMatchObject({ status: 'SUCCESS', physicalId: created.physicalId });
     expect(emulator.callsOf('StartSession')).toHaveLength(startsBefore);
     expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('ifEnded: a new token replaces an ended session, and the old one is deleted tolerantly', async () => {
@@ -497,7 +497,7 @@ describe('sessions over days', () => {
     expect(emulator.tagsOf(newId)).toMatchObject({ 'cdk-emr-serverless-session:renewal-token': 'run-2' });
     // The cleanup Delete found the old session ended: nothing to terminate.
     expect(emulator.callsOf('TerminateSession')).toHaveLength(0);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('always: a new token replaces a live session, then CloudFormation deletes the old one', async () => {
@@ -509,7 +509,7 @@ describe('sessions over days', () => {
     expect(renewed.physicalId).not.toBe(created.physicalId);
     expect(emulator.stateOf(sessionIdOf(created.physicalId))).toBe('TERMINATED');
     expect(emulator.liveSessions()).toEqual([sessionIdOf(renewed.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('always: a renewal that fails rolls back to the session started under the old token', async () => {
@@ -521,7 +521,7 @@ describe('sessions over days', () => {
     expect(renewed.status).toBe('FAILED');
     expect(driver.deployed.get(driver.sessionLogicalIds[0])?.physicalId).toBe(created.physicalId);
     expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('the SSM parameter holds the current ARN after every renewal', async () => {
@@ -533,7 +533,7 @@ describe('sessions over days', () => {
     const renewed = await deployWithToken(driver, 'run-2');
     expect(driver.currentProperty(parameterId, 'Value')).toBe(renewed.physicalId);
     expect(renewed.physicalId).not.toBe(created.physicalId);
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 
   test('the endpoint is returned; its auth token is in no response, log line or stored state', async () => {
@@ -553,6 +553,6 @@ describe('sessions over days', () => {
     for (const token of emulator.authTokensIssued) {
       expect(everything).not.toContain(token);
     }
-    expectNothingLeaked(driver);
+    expectInvariants(driver);
   });
 });

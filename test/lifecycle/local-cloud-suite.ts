@@ -2,11 +2,13 @@
  * What every suite that deploys through the local cloud shares: one emulator for the suite, a
  * compressed clock and quiet handler logs for each test, drivers on that clock, and the check that
  * ends every scenario (no client token started two sessions; no live session is one the stack does
- * not own), whose counts the suite prints as a table when it is done.
+ * not own; no invocation of the handler made more SDK calls than its timeout was computed for),
+ * whose counts the suite prints as a table when it is done.
  */
+import { SDK_CALLS_PER_INVOCATION } from '../../lib/handler-budget';
 import { ExampleStack } from '../../examples/app';
 import { AccountLimits, CloudFormationDriver, DriverOptions } from '../../tools/local-cloud/cloudformation-driver';
-import { EmrServerlessEmulator, EmulatorOptions } from '../../tools/local-cloud/emulator';
+import { EmrServerlessEmulator, EmulatorOptions, Operation } from '../../tools/local-cloud/emulator';
 import { LocalClock } from '../../tools/local-cloud/local-clock';
 import { driverFor, localApp, onTheClock, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
 
@@ -20,8 +22,11 @@ export interface LocalCloudSuite {
   exampleStack(stackName: string, count?: number, configure?: (stack: ExampleStack) => void, limits?: AccountLimits): CloudFormationDriver;
   /** The handler's log lines (console.log) and the SDK's (console.debug) in this test, as printed. */
   logLines(): { log: string[]; debug: string[] };
-  /** No token started two sessions; every live session is one the stack holds (or deliberately retained). */
-  expectNothingLeaked(driver: CloudFormationDriver): void;
+  /**
+   * No token started two sessions; every live session is one the stack holds (or deliberately
+   * retained); no invocation made more SDK calls than `SDK_CALLS_PER_INVOCATION`, by the emulator's count.
+   */
+  expectInvariants(driver: CloudFormationDriver): void;
 }
 
 /** The first line of a failure reason: the framework appends the log location and, for its own errors, a stack. */
@@ -33,6 +38,36 @@ export function sessionIdOf(physicalId: string): string {
   return physicalId.split('/').pop()!;
 }
 
+/**
+ * The SDK calls each of the handler's invocations made, as the emulator received them, without those
+ * of a search (ListSessions, and the GetSession of each session it lists), which has an allowance of
+ * time of its own in the budget.
+ */
+function handlerCalls(driver: CloudFormationDriver, emulator: EmrServerlessEmulator): { exportName: HandlerExport; calls: Operation[] }[] {
+  const operationOf = new Map(emulator.requests.map((r) => [r.sdkCallId, r.operation]));
+  return driver.framework.invocationLog
+    .filter((invocation) => invocation.exportName in SDK_CALLS_PER_INVOCATION)
+    .map((invocation) => ({
+      exportName: invocation.exportName as HandlerExport,
+      calls: outsideSearch(invocation.sdkCallIds.flatMap((id) => operationOf.get(id) ?? [])),
+    }));
+}
+
+type HandlerExport = keyof typeof SDK_CALLS_PER_INVOCATION;
+
+/** The most SDK calls one invocation of each handler function made. */
+function mostCalls(invocations: { exportName: HandlerExport; calls: Operation[] }[], exportName: HandlerExport): number {
+  return Math.max(0, ...invocations.filter((i) => i.exportName === exportName).map((i) => i.calls.length));
+}
+
+/** The calls that are not part of a search: a ListSessions and every GetSession after the first one. */
+function outsideSearch(operations: Operation[]): Operation[] {
+  const searchFrom = operations.indexOf('ListSessions');
+  return operations.filter(
+    (operation, index) => operation !== 'ListSessions' && !(operation === 'GetSession' && searchFrom >= 0 && index > searchFrom),
+  );
+}
+
 /** Registers the suite's hooks; `title` heads the table of scenario counts printed at the end. */
 export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = {}): LocalCloudSuite {
   const emulator = new EmrServerlessEmulator(emulatorOptions);
@@ -41,7 +76,7 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
   let debugSpy: jest.SpyInstance;
   const scenarioCounts = new Map<
     string,
-    { startCalls: number; sessions: number; terminateCalls: number; live: number; duplicates: number; unowned: number }
+    { startCalls: number; sessions: number; terminateCalls: number; live: number; duplicates: number; unowned: number; mostCalls: string }
   >();
 
   beforeAll(async () => {
@@ -62,13 +97,14 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
   });
   afterAll(() => {
     const rows = [...scenarioCounts].map(
-      ([name, c]) => `| ${name} | ${c.startCalls} | ${c.sessions} | ${c.terminateCalls} | ${c.live} | ${c.duplicates} | ${c.unowned} |`,
+      ([name, c]) =>
+        `| ${name} | ${c.startCalls} | ${c.sessions} | ${c.terminateCalls} | ${c.live} | ${c.duplicates} | ${c.unowned} | ${c.mostCalls} |`,
     );
     process.stdout.write(
       [
         `\n${title} (emulator counts at the end of each):`,
-        '| scenario | StartSession calls | sessions started | TerminateSession calls | live at end | duplicates | live, not owned |',
-        '|---|---:|---:|---:|---:|---:|---:|',
+        '| scenario | StartSession calls | sessions started | TerminateSession calls | live at end | duplicates | live, not owned | most SDK calls in an onEvent / isComplete |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|',
         ...rows,
         '',
       ].join('\n'),
@@ -90,12 +126,13 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
       log: logSpy.mock.calls.map((call) => call.join(' ')),
       debug: debugSpy.mock.calls.map((call) => call.join(' ')),
     }),
-    expectNothingLeaked(driver) {
+    expectInvariants(driver) {
       const duplicates = [...emulator.sessionsPerToken().values()].filter((count) => count > 1);
       const owned = new Set(
         [...driver.deployed.values(), ...driver.retained.map((physicalId) => ({ physicalId }))].map((d) => sessionIdOf(d.physicalId)),
       );
       const unowned = emulator.liveSessions().filter((id) => !owned.has(id));
+      const invocations = handlerCalls(driver, emulator);
       scenarioCounts.set(expect.getState().currentTestName!, {
         startCalls: emulator.callsOf('StartSession').length,
         sessions: emulator.sessionIds().length,
@@ -103,9 +140,14 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
         live: emulator.liveSessions().length,
         duplicates: duplicates.length,
         unowned: unowned.length,
+        mostCalls: `${mostCalls(invocations, 'onEvent')} / ${mostCalls(invocations, 'isComplete')}`,
       });
       expect(duplicates).toEqual([]);
       expect(unowned).toEqual([]);
+      const overBudget = invocations
+        .filter(({ exportName, calls }) => calls.length > SDK_CALLS_PER_INVOCATION[exportName])
+        .map(({ exportName, calls }) => `${exportName}: ${calls.join(', ')}`);
+      expect(overBudget).toEqual([]);
     },
   };
 }

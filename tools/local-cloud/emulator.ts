@@ -97,6 +97,8 @@ export interface RecordedRequest {
   readonly status: number;
   /** When it arrived, on the emulator's clock (epoch milliseconds). */
   readonly at: number;
+  /** The SDK's `amz-sdk-invocation-id`: one per SDK call, the same on each of its retries. */
+  readonly sdkCallId?: string;
 }
 
 /** A token bucket: `perSecond` calls a second, in bursts of as many; refilled as the clock moves. */
@@ -301,12 +303,19 @@ export class EmrServerlessEmulator {
     if (!route) {
       return this.send(
         res,
-        { operation: 'UnknownOperation', method: req.method!, path: url.pathname, body, at: this.now() },
+        { operation: 'UnknownOperation', method: req.method!, path: url.pathname, body, at: this.now(), sdkCallId: sdkCallIdOf(req) },
         404,
         errorBody('UnknownOperationException', 'no such route'),
       );
     }
-    const record = { operation: route.operation, method: req.method!, path: url.pathname, body, at: this.now() };
+    const record = {
+      operation: route.operation,
+      method: req.method!,
+      path: url.pathname,
+      body,
+      at: this.now(),
+      sdkCallId: sdkCallIdOf(req),
+    };
     if (!this.withinRate(route.operation)) {
       return this.send(res, record, 429, errorBody('ThrottlingException', 'Rate exceeded'));
     }
@@ -603,4 +612,10 @@ function fingerprint(body: StartSessionBody): string {
 
 function randomId(): string {
   return createHash('sha1').update(String(Math.random())).digest('hex').slice(0, 32);
+}
+
+/** The SDK call a request belongs to (its retries share it), if an SDK sent it. */
+function sdkCallIdOf(req: http.IncomingMessage): string | undefined {
+  const id = req.headers['amz-sdk-invocation-id'];
+  return typeof id === 'string' ? id : undefined;
 }

@@ -17,8 +17,10 @@
  * spends an attempt); CloudFormation's own invocation of the framework, which is asynchronous, is
  * retried by Lambda with a backoff. Several requests may run at once.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -52,6 +54,10 @@ export interface FunctionCode {
 /** One invocation of a function, as Lambda would bill it. */
 export interface Invocation {
   readonly function: string;
+  /** The handler export it ran: `onEvent` or `isComplete` for the user handler, the framework's own otherwise. */
+  readonly exportName: string;
+  /** The SDK calls it made over HTTP, by `amz-sdk-invocation-id` (an SDK call's retries share one). */
+  readonly sdkCallIds: readonly string[];
   readonly memoryMb: number;
   readonly architecture: 'arm64' | 'x86_64';
   /** The longer of the clock's time and the real time it ran: equal on a real clock; on a compressed one, its waits, or the real time of an invocation that waited for nothing. */
@@ -149,6 +155,18 @@ function startEndpoints(): Promise<void> {
   })();
   return endpoints;
 }
+
+/**
+ * The SDK calls of the invocation running now, in its async context: every HTTP request the SDK
+ * sends carries its call's id, and Node.js announces each request where it is made.
+ */
+const sdkCallsOfInvocation = new AsyncLocalStorage<Set<string>>();
+diagnostics.subscribe('http.client.request.start', (message) => {
+  const id = (message as { request: http.ClientRequest }).request.getHeader('amz-sdk-invocation-id');
+  if (id !== undefined) {
+    sdkCallsOfInvocation.getStore()?.add(String(id));
+  }
+});
 
 export class LocalProviderFramework {
   /** The files of framework code this instance loaded and ran, each with its SHA-256. */
@@ -394,10 +412,11 @@ export class LocalProviderFramework {
    */
   private async run(code: FunctionCode, event: unknown): Promise<unknown> {
     const entry = loadExport(code, this.loadedFiles);
+    const sdkCallIds = new Set<string>();
     this.enter();
     const started = { clock: Date.now(), real: performance.now() };
     const outcome = await Promise.resolve(this.options.invokeOverheadMs ? this.options.wait(this.options.invokeOverheadMs) : undefined)
-      .then(() => entry(JSON.parse(JSON.stringify(event))))
+      .then(() => sdkCallsOfInvocation.run(sdkCallIds, () => entry(JSON.parse(JSON.stringify(event)))))
       .then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
@@ -406,6 +425,8 @@ export class LocalProviderFramework {
     const durationMs = Math.ceil(Math.max(Date.now() - started.clock, performance.now() - started.real));
     this.invocationLog.push({
       function: code.name,
+      exportName: code.exportName,
+      sdkCallIds: [...sdkCallIds],
       memoryMb: code.memoryMb,
       architecture: code.architecture,
       durationMs,
