@@ -17,8 +17,6 @@ import { Construct } from 'constructs';
 import { Session, SessionRenewal } from '../lib';
 
 export interface ExampleStackProps extends StackProps {
-  /** How many sessions the stack declares; 1 unless you want to see how it scales. */
-  readonly sessionCount?: number;
   /** A value that changes on the deploys that should renew an ended session (a CI run id, a date). */
   readonly renewalToken?: string;
 }
@@ -26,7 +24,7 @@ export interface ExampleStackProps extends StackProps {
 export class ExampleStack extends Stack {
   public readonly application: emrserverless.CfnApplication;
   public readonly executionRole: iam.Role;
-  public readonly sessions: Session[] = [];
+  public readonly session: Session;
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
@@ -45,39 +43,33 @@ export class ExampleStack extends Stack {
       description: 'Assumed by the Spark driver and executors of the example sessions',
     }));
 
-    for (let index = 0; index < (props.sessionCount ?? 1); index++) {
-      const suffix = index === 0 ? '' : `${index}`;
-      const session = new Session(this, `Session${suffix}`, {
-        application,
-        executionRole,
-        sessionName: `analytics-${index}`,
-        idleTimeout: Duration.minutes(30),
-        runtimeConfiguration: [
-          { classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } },
-        ],
-        tags: { team: 'analytics' },
-        renewal: props.renewalToken ? SessionRenewal.ifEnded(props.renewalToken) : SessionRenewal.never(),
-        ...(index === 0 && { parameterName: `/${this.stackName}/session-arn` }),
-      });
-      this.sessions.push(session);
-    }
+    const session = (this.session = new Session(this, 'Session', {
+      application,
+      executionRole,
+      // The name the example has always had: a deployed example stack keeps its session.
+      sessionName: 'analytics-0',
+      idleTimeout: Duration.minutes(30),
+      runtimeConfiguration: [
+        { classification: 'spark-defaults', properties: { 'spark.executor.cores': '2', 'spark.executor.memory': '4g' } },
+      ],
+      tags: { team: 'analytics' },
+      renewal: props.renewalToken ? SessionRenewal.ifEnded(props.renewalToken) : SessionRenewal.never(),
+      parameterName: `/${this.stackName}/session-arn`,
+    }));
 
-    const [first] = this.sessions;
-    if (first) {
-      // No export names: another stack reads these with Fn::GetStackOutput, so a replaced session
-      // never blocks an update of this stack.
-      new CfnOutput(this, 'SessionId', { value: first.sessionId });
-      new CfnOutput(this, 'SessionArn', { value: first.sessionArn });
-      new CfnOutput(this, 'SessionEndpoint', { value: first.sessionEndpoint });
-      new CfnOutput(this, 'HandlerLogGroup', { value: first.handlerLogGroup.logGroupName });
+    // No export names: another stack reads these with Fn::GetStackOutput, so a replaced session
+    // never blocks an update of this stack.
+    new CfnOutput(this, 'SessionId', { value: session.sessionId });
+    new CfnOutput(this, 'SessionArn', { value: session.sessionArn });
+    new CfnOutput(this, 'SessionEndpoint', { value: session.sessionEndpoint });
+    new CfnOutput(this, 'HandlerLogGroup', { value: session.handlerLogGroup.logGroupName });
 
-      const notebookRole = new iam.Role(this, 'NotebookRole', {
-        assumedBy: new iam.AccountRootPrincipal(),
-        description: 'May connect a Spark Connect client to the example session, and to every session that replaces it',
-      });
-      first.grantConnect(notebookRole, { acrossReplacements: true });
-      first.parameter?.grantRead(notebookRole);
-    }
+    const notebookRole = new iam.Role(this, 'NotebookRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'May connect a Spark Connect client to the example session, and to every session that replaces it',
+    });
+    session.grantConnect(notebookRole, { acrossReplacements: true });
+    session.parameter?.grantRead(notebookRole);
     Tags.of(this).add('project', 'cdk-emr-serverless-session-example');
   }
 }

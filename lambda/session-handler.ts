@@ -150,7 +150,7 @@ export class SessionHandler {
         return NOT_YET;
       }
       if (isTransient(error)) {
-        const cleanup = await this.sessions.terminateStartedBy(requested);
+        const cleanup = await this.sessions.terminateStartedByAndDescribe(requested);
         throw new Error(
           `StartSession was still failing ${Math.round(waited)} seconds after the session was requested (startTimeout ` +
             `${spec.startTimeoutSeconds}): ${describeError(error)}. ${cleanup}`,
@@ -158,14 +158,14 @@ export class SessionHandler {
         );
       }
       // A refusal started nothing; after any other failure the session may exist all the same.
-      const cleanup = isRefusal(error) ? 'No session was started.' : await this.sessions.terminateStartedBy(requested);
+      const cleanup = isRefusal(error) ? 'No session was started.' : await this.sessions.terminateStartedByAndDescribe(requested);
       throw new Error(`StartSession failed: ${describeError(error)}. ${cleanup}`, { cause: error });
     }
     try {
       const answer = await this.pollWithinWindow(() => this.isStartedSessionReady(started, spec, requested));
       return answer.IsComplete ? { ...answer, PhysicalResourceId: started.arn } : answer;
     } catch (error) {
-      const cleanup = await this.sessions.terminateStartedBy(requested);
+      const cleanup = await this.sessions.terminateStartedByAndDescribe(requested);
       throw new Error(`${error instanceof Error ? error.message : String(error)}. ${cleanup}`, { cause: error });
     }
   }
@@ -286,7 +286,7 @@ export class SessionHandler {
       return {};
     }
     if (target.kind === 'requested') {
-      await this.sessions.terminateStartedBy(target);
+      await this.sessions.terminateStartedByAndDescribe(target);
     } else {
       await this.sessions.terminateIfLive(target.session).catch((error: unknown) => {
         if (!isTransient(error)) {

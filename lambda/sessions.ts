@@ -129,7 +129,7 @@ export class Sessions {
    * Terminates every live session that a request started (they carry its token), and says what it
    * did in a sentence for a failure reason. It never throws: it runs while a request is already failing.
    */
-  public async terminateStartedBy(requested: RequestedSession): Promise<string> {
+  public async terminateStartedByAndDescribe(requested: RequestedSession): Promise<string> {
     try {
       const started = await this.findStartedBy(requested, LIVE_STATES);
       for (const session of started) {

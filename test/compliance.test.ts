@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../examples/app';
 import { Session } from '../lib';
 import { PROVIDER_ID } from '../lambda/shared/contract';
+import { executionRole, sessionsApplication } from '../tools/session-stacks';
 
 function appWithNag(): App {
   const app = new App();
@@ -95,12 +96,8 @@ describe('cfn-lint', () => {
       const env = { account: '123456789012', region: 'us-east-1' };
       const producer = new Stack(app, 'Producer', { env });
       const session = new Session(producer, 'Session', {
-        application: new emrserverless.CfnApplication(producer, 'Application', {
-          releaseLabel: 'emr-7.13.0',
-          type: 'SPARK',
-          interactiveConfiguration: { sessionEnabled: true },
-        }),
-        executionRole: new iam.Role(producer, 'Role', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') }),
+        application: sessionsApplication(producer),
+        executionRole: executionRole(producer, 'Role'),
       });
       const consumer = new Stack(app, 'Consumer', { env });
       for (const [name, value] of Object.entries({ Id: session.sessionId, Arn: session.sessionArn, Endpoint: session.sessionEndpoint })) {

@@ -6,21 +6,16 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as contract from '../lambda/shared/contract';
 import { Session, SessionRenewal } from '../lib';
+import { executionRole, sessionsApplication } from '../tools/session-stacks';
 
 function stackWithEverySessionProp(): Stack {
   const app = new App();
   const stack = new Stack(app, 'ContractStack', { env: { account: '123456789012', region: 'us-east-1' } });
   new Session(stack, 'Session', {
-    application: new emrserverless.CfnApplication(stack, 'Application', {
-      releaseLabel: 'emr-7.13.0',
-      type: 'SPARK',
-      interactiveConfiguration: { sessionEnabled: true },
-    }),
-    executionRole: new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') }),
+    application: sessionsApplication(stack),
+    executionRole: executionRole(stack, 'Role'),
     sessionName: 'n',
     idleTimeout: Duration.minutes(30),
     startTimeout: Duration.minutes(10),

@@ -5,26 +5,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { RESOURCE_TYPE } from '../lambda/shared/contract';
 import { START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/shared/limits';
 import { Session, SessionProps } from '../lib';
-
-const ENV = { account: '123456789012', region: 'us-east-1' };
+// `executionRole` is this file's role of the test; the fixture's function is `executionRoleIn` here.
+import { executionRole as executionRoleIn, FIXTURE_ENV as ENV, sessionsApplication } from '../tools/session-stacks';
 
 let app: App;
 let stack: Stack;
 let application: emrserverless.CfnApplication;
 let executionRole: iam.Role;
-
-function cfnApplication(scope: Stack, id = 'Application', overrides: Partial<emrserverless.CfnApplicationProps> = {}) {
-  return new emrserverless.CfnApplication(scope, id, {
-    releaseLabel: 'emr-7.13.0',
-    type: 'SPARK',
-    interactiveConfiguration: { sessionEnabled: true },
-    ...overrides,
-  });
-}
-
-function executionRoleIn(scope: Stack, id = 'ExecutionRole') {
-  return new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') });
-}
 
 function session(props: Partial<SessionProps> = {}, id = 'Session') {
   return new Session(stack, id, { application, executionRole, ...props });
@@ -52,7 +39,7 @@ function sessionsAhead(sessions: Session[]): number[][] {
 beforeEach(() => {
   app = new App();
   stack = new Stack(app, 'SessionStack', { env: ENV });
-  application = cfnApplication(stack);
+  application = sessionsApplication(stack);
   executionRole = executionRoleIn(stack);
 });
 
@@ -195,7 +182,7 @@ describe('provider', () => {
   test('each stack has its own provider', () => {
     session();
     const other = new Stack(app, 'Other', { env: ENV });
-    new Session(other, 'Session', { application: cfnApplication(other), executionRole: executionRoleIn(other) });
+    new Session(other, 'Session', { application: sessionsApplication(other), executionRole: executionRoleIn(other) });
     Template.fromStack(other).resourceCountIs('AWS::Lambda::Function', 5);
   });
 
@@ -284,7 +271,7 @@ describe('provider', () => {
   test('the app context sets how many sessions of a stack CloudFormation works on at once', () => {
     app = new App({ context: { 'cdk-emr-serverless-session:concurrentRequests': '2' } });
     stack = new Stack(app, 'Lanes');
-    application = cfnApplication(stack);
+    application = sessionsApplication(stack);
     executionRole = executionRoleIn(stack);
     const sessions = Array.from({ length: 4 }, (_, i) => session({}, `S${i}`));
     expect(sessionsAhead(sessions)).toEqual([[], [], [0], [1]]);
@@ -354,7 +341,7 @@ describe('permissions', () => {
     const statementsFor = (count: number) => {
       const localApp = new App();
       const localStack = new Stack(localApp, 'Scale', { env: ENV });
-      const localApplication = cfnApplication(localStack);
+      const localApplication = sessionsApplication(localStack);
       const role = executionRoleIn(localStack);
       for (let i = 0; i < count; i++) {
         new Session(localStack, `Session${i}`, { application: localApplication, executionRole: role });
@@ -374,7 +361,7 @@ describe('permissions', () => {
 
   test('a second application and role add their ARNs, not statements', () => {
     session();
-    const secondApplication = cfnApplication(stack, 'SecondApplication');
+    const secondApplication = sessionsApplication(stack, 'SecondApplication');
     new Session(stack, 'Second', { application: secondApplication, executionRole: executionRoleIn(stack, 'SecondRole') });
     const statements = handlerPolicyStatements(Template.fromStack(stack));
     expect(statements).toHaveLength(3);
@@ -467,13 +454,13 @@ describe('cross-stack and imports', () => {
 // here, only what needs a construct: how the errors reach the user, and what arrives after the constructor.
 describe('application preconditions', () => {
   test('an application the sessions cannot run on fails at synth, with the rule it breaks', () => {
-    application = cfnApplication(stack, 'Bad', { releaseLabel: 'emr-7.12.0' });
+    application = sessionsApplication(stack, 'Bad', { releaseLabel: 'emr-7.12.0' });
     session();
     expect(() => app.synth()).toThrow(/application releaseLabel must be emr-7.13.0 or later for interactive sessions, got 'emr-7.12.0'/);
   });
 
   test('warns when auto-start is disabled', () => {
-    application = cfnApplication(stack, 'Manual', { autoStartConfiguration: { enabled: false } });
+    application = sessionsApplication(stack, 'Manual', { autoStartConfiguration: { enabled: false } });
     session();
     Annotations.fromStack(stack).hasWarning('/SessionStack/Session', Match.stringLikeRegexp('autoStartConfiguration.enabled is false'));
   });

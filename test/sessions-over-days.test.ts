@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { RESOURCE_TYPE } from '../lambda/shared/contract';
 import { sessionHandle } from '../lambda/shared/handle';
 import { Session, SessionProps, SessionRenewal } from '../lib';
+import { executionRole, sessionsApplication } from '../tools/session-stacks';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 let app: App;
@@ -18,12 +19,8 @@ let producer: Stack;
 
 function sessionIn(stack: Stack, props: Partial<SessionProps> = {}, id = 'Session'): Session {
   return new Session(stack, id, {
-    application: new emrserverless.CfnApplication(stack, `${id}Application`, {
-      releaseLabel: 'emr-7.13.0',
-      type: 'SPARK',
-      interactiveConfiguration: { sessionEnabled: true },
-    }),
-    executionRole: new iam.Role(stack, `${id}Role`, { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') }),
+    application: sessionsApplication(stack, `${id}Application`),
+    executionRole: executionRole(stack, `${id}Role`),
     ...props,
   });
 }

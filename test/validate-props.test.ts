@@ -17,6 +17,7 @@ import {
   VALID_APPLICATION_ID,
   VALID_ROLE_ARN,
 } from './fixtures/start-session-constraints';
+import { sessionsApplication } from '../tools/session-stacks';
 
 /** Session props that ask for the given StartSession request (the construct's side of the mapping). */
 function propsFor(request: StartSessionRequest, extra: Partial<SessionProps> = {}): SessionProps {
@@ -223,12 +224,7 @@ describe("the application's preconditions, where they are known at synth", () =>
   const stack = new Stack(new App(), 'ApplicationChecks');
   let count = 0;
   const application = (overrides: Partial<emrserverless.CfnApplicationProps> = {}) =>
-    new emrserverless.CfnApplication(stack, `Application${count++}`, {
-      releaseLabel: 'emr-7.13.0',
-      type: 'SPARK',
-      interactiveConfiguration: { sessionEnabled: true },
-      ...overrides,
-    });
+    sessionsApplication(stack, `Application${count++}`, overrides);
 
   // A label that is not emr-X.Y.Z (a custom or a future scheme) is not compared.
   test.each(['emr-7.13.0', 'emr-7.13.1', 'emr-7.14.0', 'emr-8.0.0', 'emr-10.0.0', 'emr-serverless-latest', 'custom-emr-6.15.0'])(

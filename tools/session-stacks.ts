@@ -1,15 +1,20 @@
 /**
- * The two ways to declare N EMR Serverless sessions in one stack that the benchmark compares:
- * the library's `Session`, and the `custom_resources.AwsCustomResource` way users write today.
- * Both declare the same application, role and session properties.
+ * The stacks that tests, the benchmark and the tools deploy or synthesize, from one fixture: an
+ * application with sessions enabled, an execution role, and N sessions declared the way the README's
+ * example declares its one (0 allowed, for a test that adds its own). The benchmark also declares
+ * the same sessions the `custom_resources.AwsCustomResource` way users write today, to compare.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Session } from '../lib';
+import { Construct } from 'constructs';
+import { Session, SessionProps } from '../lib';
 
 export type Variant = 'baseline' | 'library';
+
+/** The account and region the fixture's stacks synthesize for. */
+export const FIXTURE_ENV = { account: '123456789012', region: 'us-east-1' };
 
 const SESSION_PROPERTIES = {
   idleTimeoutMinutes: 30,
@@ -17,34 +22,74 @@ const SESSION_PROPERTIES = {
   tags: { team: 'analytics' },
 };
 
-/** A stack with an application, an execution role and `count` sessions declared the given way. */
-export function buildStack(variant: Variant, count: number, app = new App()): Stack {
-  const stack = new Stack(app, `Bench-${variant}-${count}`, { env: { account: '123456789012', region: 'us-east-1' } });
-  const application = new emrserverless.CfnApplication(stack, 'Application', {
+/** An application that interactive sessions can run on (the oldest release that has them), with any props changed. */
+export function sessionsApplication(
+  scope: Construct,
+  id = 'Application',
+  overrides: Partial<emrserverless.CfnApplicationProps> = {},
+): emrserverless.CfnApplication {
+  return new emrserverless.CfnApplication(scope, id, {
     releaseLabel: 'emr-7.13.0',
     type: 'SPARK',
     interactiveConfiguration: { sessionEnabled: true },
+    ...overrides,
   });
-  const executionRole = new iam.Role(stack, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') });
-  for (let index = 0; index < count; index++) {
-    if (variant === 'library') {
-      librarySession(stack, index, application, executionRole);
-    } else {
-      baselineSession(stack, index, application, executionRole);
-    }
-  }
-  return stack;
 }
 
-function librarySession(stack: Stack, index: number, application: emrserverless.CfnApplication, executionRole: iam.IRole): void {
-  new Session(stack, `Session${index}`, {
-    application,
-    executionRole,
-    sessionName: `analytics-${index}`,
-    idleTimeout: Duration.minutes(SESSION_PROPERTIES.idleTimeoutMinutes),
-    runtimeConfiguration: [{ classification: 'spark-defaults', properties: SESSION_PROPERTIES.sparkDefaults }],
-    tags: SESSION_PROPERTIES.tags,
-  });
+/** A role EMR Serverless may assume for a session's Spark driver and executors. */
+export function executionRole(scope: Construct, id = 'ExecutionRole'): iam.Role {
+  return new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') });
+}
+
+export interface SessionsStackProps extends StackProps {
+  /** How many sessions it declares, as `Session`, `Session1`, `Session2`, ... */
+  readonly count: number;
+  /** Props for each of those sessions, over the fixture's. */
+  readonly session?: Partial<SessionProps>;
+}
+
+/** A stack with the fixture's application and role, and `count` sessions on them. */
+export class SessionsStack extends Stack {
+  public readonly application: emrserverless.CfnApplication;
+  public readonly executionRole: iam.Role;
+  public readonly sessions: Session[] = [];
+
+  constructor(scope: Construct, id: string, { count, session, ...props }: SessionsStackProps) {
+    super(scope, id, props);
+    this.application = sessionsApplication(this);
+    this.executionRole = executionRole(this);
+    for (let index = 0; index < count; index++) {
+      this.sessions.push(
+        this.addSession(index === 0 ? 'Session' : `Session${index}`, {
+          sessionName: `analytics-${index}`,
+          idleTimeout: Duration.minutes(SESSION_PROPERTIES.idleTimeoutMinutes),
+          runtimeConfiguration: [{ classification: 'spark-defaults', properties: SESSION_PROPERTIES.sparkDefaults }],
+          tags: SESSION_PROPERTIES.tags,
+          ...session,
+        }),
+      );
+    }
+  }
+
+  /** A session on the stack's application and role, with only the props given. */
+  public addSession(id: string, props: Partial<SessionProps> = {}): Session {
+    return new Session(this, id, { application: this.application, executionRole: this.executionRole, ...props });
+  }
+}
+
+/** A stack with an application, an execution role and `count` sessions declared the given way. */
+export function buildStack(variant: Variant, count: number, app = new App()): Stack {
+  const stackName = `Bench-${variant}-${count}`;
+  if (variant === 'library') {
+    return new SessionsStack(app, stackName, { count, env: FIXTURE_ENV });
+  }
+  const stack = new Stack(app, stackName, { env: FIXTURE_ENV });
+  const application = sessionsApplication(stack);
+  const role = executionRole(stack);
+  for (let index = 0; index < count; index++) {
+    baselineSession(stack, index, application, role);
+  }
+  return stack;
 }
 
 /**

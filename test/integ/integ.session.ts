@@ -15,7 +15,7 @@ export const INTEG_STACK_NAME = 'IntegEmrServerlessSession';
 
 export function buildIntegApp(app: App = new App()): App {
   const stack = new ExampleStack(app, INTEG_STACK_NAME);
-  const [session] = stack.sessions;
+  const { session } = stack;
   const integ = new IntegTest(app, 'SessionIntegTest', { testCases: [stack], diffAssets: true });
   const waitUpTo = { totalTimeout: Duration.minutes(15), interval: Duration.seconds(30) };
 

@@ -16,6 +16,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
 import { deriveClientToken } from '../../lambda/client-token';
 import { CLIENT_TOKEN_TAG, SessionResourceProperties } from '../../lambda/shared/contract';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
@@ -263,10 +264,10 @@ describe('delete', () => {
     ).isComplete();
 
   test('onEvent: a physical id that names no session', async () => {
-    await deleteWith('AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
+    await deleteWith(CREATE_FAILED_MARKER);
     expect(decisions()).toContainEqual({
       decision: 'delete idempotently succeeded: the physical id names no session',
-      physicalId: 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED',
+      physicalId: CREATE_FAILED_MARKER,
     });
   });
 

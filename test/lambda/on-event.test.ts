@@ -10,6 +10,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-emr-serverless';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
 import { CLIENT_TOKEN_TAG } from '../../lambda/shared/contract';
@@ -159,7 +160,7 @@ describe('onEvent: update', () => {
   });
 
   test('a physical id that names nothing of ours (the framework marker of a failed create) asks for a new session', async () => {
-    const event = buildUpdateEvent(properties(), properties(), 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED');
+    const event = buildUpdateEvent(properties(), properties(), CREATE_FAILED_MARKER);
     expect(await onEvent(event)).toEqual(requestedAnswer(event));
     expect(emr.calls()).toHaveLength(0);
   });
@@ -364,7 +365,7 @@ describe('onEvent: delete', () => {
   });
 
   test.each([
-    ['a Create that failed in the framework', 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED'],
+    ['a Create that failed in the framework', CREATE_FAILED_MARKER],
     ['a request id', 'c1f7a2a0-1111-4a4a-9a9a-000000000001'],
   ])('succeeds without a call when the physical id is %s', async (_case, physicalId) => {
     await expect(onEvent(buildDeleteEvent(physicalId))).resolves.toEqual({});

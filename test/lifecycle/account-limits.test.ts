@@ -13,7 +13,7 @@ const { emulator, expectInvariants } = cloud;
 
 describe('many sessions in one deploy', () => {
   test('25 sessions, Lambda concurrency 10, GetSession 10 a second: every one SUCCESS, one session each; one delete ends all 25', async () => {
-    const driver = cloud.exampleStack('ManySessions', 25, undefined, { concurrencyLimit: 10 });
+    const driver = cloud.sessionsStack('ManySessions', 25, undefined, { concurrencyLimit: 10 });
     emulator.limitRate('GetSession', 10);
     // Usable 60 to 120 s after StartSession (10 s SUBMITTED, then STARTING).
     emulator.startNextSessionIn(...Array.from({ length: 25 }, (_, k) => 50_000 + k * 2_500));
@@ -38,7 +38,7 @@ describe('many sessions in one deploy', () => {
   });
 
   test('every session operation limited to 2 calls a second: calls are throttled, and nothing fails', async () => {
-    const driver = cloud.exampleStack('RateLimited', 3);
+    const driver = cloud.sessionsStack('RateLimited', 3);
     for (const operation of ['StartSession', 'GetSession', 'GetSessionEndpoint', 'TerminateSession'] as const) {
       emulator.limitRate(operation, 2);
     }
@@ -58,7 +58,7 @@ describe('many sessions in one deploy', () => {
 
 describe("the waiter's budget is one of time", () => {
   test("Lambda throttles the waiter's invocations for 10 minutes, the session is usable after 12: the create succeeds", async () => {
-    const driver = cloud.exampleStack('ThrottledWaiter');
+    const driver = cloud.sessionsStack('ThrottledWaiter');
     // isComplete starts the session, at the first attempt Lambda lets through; it is usable 2 minutes later.
     emulator.startNextSessionIn(2 * 60_000 - 10_000);
     driver.framework.throttleWaiterTasksFor(10 * 60_000);
@@ -75,7 +75,7 @@ describe("the waiter's budget is one of time", () => {
   });
 
   test('fails: with the attempts of a budget sized for 30-second windows (113), the same create never hears back', async () => {
-    const driver = cloud.exampleStack('ThrottledWaiter');
+    const driver = cloud.sessionsStack('ThrottledWaiter');
     emulator.startNextSessionIn(2 * 60_000 - 10_000);
     driver.framework.throttleWaiterTasksFor(10 * 60_000);
     driver.framework.waiterOverrides = { maxAttempts: 113 };
@@ -87,7 +87,7 @@ describe("the waiter's budget is one of time", () => {
 
 describe('a request delivered again, with the same RequestId', () => {
   test('a create delivered again 5 s later, while the first waits: one session, and both answers agree', async () => {
-    const driver = cloud.exampleStack('Redelivered');
+    const driver = cloud.sessionsStack('Redelivered');
     const [logicalId] = driver.sessionLogicalIds;
     const created = await driver.create(logicalId, { afterMs: 5_000 });
 
@@ -101,7 +101,7 @@ describe('a request delivered again, with the same RequestId', () => {
   });
 
   test('a replacing update delivered again: one new session, the old one deleted once, nothing the stack owns terminated', async () => {
-    const driver = cloud.exampleStack('Redelivered');
+    const driver = cloud.sessionsStack('Redelivered');
     const [logicalId] = driver.sessionLogicalIds;
     const [created] = await driver.createStack();
     const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, { afterMs: 3_000 });
@@ -114,7 +114,7 @@ describe('a request delivered again, with the same RequestId', () => {
   });
 
   test('a delete delivered again: both answer SUCCESS, and the session is terminated once', async () => {
-    const driver = cloud.exampleStack('Redelivered');
+    const driver = cloud.sessionsStack('Redelivered');
     const [logicalId] = driver.sessionLogicalIds;
     await driver.createStack();
     const deleted = await driver.delete(logicalId, { afterMs: 1_000 });
@@ -126,7 +126,7 @@ describe('a request delivered again, with the same RequestId', () => {
   });
 
   test('a create delivered again after its session served and ended: a clear failure, and no second session', async () => {
-    const driver = cloud.exampleStack('Replayed');
+    const driver = cloud.sessionsStack('Replayed');
     const [logicalId] = driver.sessionLogicalIds;
     const [created] = await driver.createStack();
     const sessionId = sessionIdOf(created.physicalId);
@@ -148,7 +148,7 @@ describe('a request delivered again, with the same RequestId', () => {
   });
 
   test('a create delivered again after its session failed to start: the same failure, and no second session', async () => {
-    const driver = cloud.exampleStack('Replayed');
+    const driver = cloud.sessionsStack('Replayed');
     const [logicalId] = driver.sessionLogicalIds;
     emulator.failNextSessionStart('Insufficient vCPU capacity in the account');
     const [created] = await driver.createStack();

@@ -10,34 +10,35 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { CLIENT_TOKEN_TAG, HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/shared/contract';
-import { Session, SessionProps, SessionRenewal } from '../../lib';
-import { ExampleStack } from '../../examples/app';
+import { SessionProps, SessionRenewal } from '../../lib';
 import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
-import { driverFor, localApp, synthesize } from '../../tools/local-cloud/local-stack';
+import { applicationIdOf, driverFor, localApp, synthesize } from '../../tools/local-cloud/local-stack';
+import { SessionsStack } from '../../tools/session-stacks';
 import { Fault } from '../../tools/local-cloud/emulator';
 import { awsCdkLibFile, HANDLER_BUNDLE } from '../../tools/installed-files';
 import { headline, sessionIdOf, useLocalCloud } from './local-cloud-suite';
 
 const cloud = useLocalCloud('Lifecycle scenarios');
 const { emulator, expectInvariants } = cloud;
-const exampleStack = (count = 1, configure?: (stack: ExampleStack) => void) => cloud.exampleStack('LifecycleStack', count, configure);
+const sessionsStack = (count = 1, configure?: (stack: SessionsStack) => void) => cloud.sessionsStack('LifecycleStack', count, configure);
 /** The options every hand-built driver of this suite takes. */
 const clockOptions = () => cloud.driverOptions();
 
 test('happy path: create waits until IDLE, attributes match the service, delete terminates', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack(1, (stack) => Tags.of(stack).add('project', 'analytics-platform'));
   const [created] = await driver.createStack();
 
   expect([created.status, created.reason]).toEqual(['SUCCESS', undefined]);
   const sessionId = sessionIdOf(created.physicalId);
+  const applicationId = applicationIdOf('Application');
   expect(emulator.stateOf(sessionId)).toBe('IDLE');
   expect(created.polls).toBeGreaterThan(1);
   expect(created.data).toEqual({
     SessionId: sessionId,
-    Arn: `arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fapplication/sessions/${sessionId}`,
-    ApplicationId: '00fapplication',
+    Arn: `arn:aws:emr-serverless:us-east-1:123456789012:/applications/${applicationId}/sessions/${sessionId}`,
+    ApplicationId: applicationId,
     Endpoint: `https://${sessionId}.sessions.emr-serverless-emulator.local`,
   });
   const body = emulator.requestOf(sessionId);
@@ -52,7 +53,7 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
     },
     tags: {
       team: 'analytics',
-      project: 'cdk-emr-serverless-session-example',
+      project: 'analytics-platform',
       [CLIENT_TOKEN_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/),
       [HANDLE_TAG]: 'LifecycleStack/Session88DA29BA',
     },
@@ -73,7 +74,7 @@ test('happy path: create waits until IDLE, attributes match the service, delete 
 });
 
 test('CloudFormation hears of a usable session within one 2-second poll, and no invocation waits while it starts', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const [created] = await driver.createStack();
 
   expect(created.status).toBe('SUCCESS');
@@ -90,7 +91,7 @@ test('CloudFormation hears of a usable session within one 2-second poll, and no 
 });
 
 test('the same create delivered twice starts one session', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const result = await driver.create(driver.sessionLogicalIds[0], { afterMs: 0 });
 
   expect(result.status).toBe('SUCCESS');
@@ -99,7 +100,7 @@ test('the same create delivered twice starts one session', async () => {
 });
 
 test('a StartSession response lost after commit is recovered by the retry with the same token', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   emulator.injectFaults('StartSession', 'drop-after-commit');
   const [result] = await driver.createStack();
 
@@ -115,7 +116,7 @@ test('a StartSession response lost after commit is recovered by the retry with t
 });
 
 test('a 500 then a 429 are retried, and one session starts', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   emulator.injectFaults('StartSession', 'internal-error', 'throttle');
   const [result] = await driver.createStack();
 
@@ -131,7 +132,7 @@ test('a 500 then a 429 are retried, and one session starts', async () => {
 });
 
 test('GetSession failing for a while during the wait does not fail the create', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   // Three failed attempts are one whole poll (the SDK's retries); the next poll succeeds.
   emulator.injectFaults('GetSession', 'internal-error', 'throttle', 'internal-error');
   const [result] = await driver.createStack();
@@ -147,7 +148,7 @@ test('GetSession failing for a while during the wait does not fail the create', 
 });
 
 test('a StartSession that committed but never answered, then failed, is asked again at the next poll: one session, and SUCCESS', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   emulator.injectFaults('StartSession', 'drop-after-commit', 'internal-error', 'internal-error');
   const [result] = await driver.createStack();
 
@@ -158,12 +159,8 @@ test('a StartSession that committed but never answered, then failed, is asked ag
 
 test('a StartSession that keeps failing fails the create after startTimeout, terminating what it may have started', async () => {
   const app = localApp();
-  const stack = new ExampleStack(app, 'ThrottledStack', { sessionCount: 0 });
-  new Session(stack, 'Throttled', {
-    application: stack.application,
-    executionRole: stack.executionRole,
-    startTimeout: Duration.minutes(1),
-  });
+  const stack = new SessionsStack(app, 'ThrottledStack', { count: 0 });
+  stack.addSession('Throttled', { startTimeout: Duration.minutes(1) });
   const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, clockOptions());
   emulator.injectFaults('StartSession', 'drop-after-commit', ...Array<Fault>(300).fill('internal-error'));
   const [result] = await driver.createStack();
@@ -178,7 +175,7 @@ test('a StartSession that keeps failing fails the create after startTimeout, ter
 
 describe('the Provider framework fails after the handler answered (StartExecution of the waiter)', () => {
   test('a create fails with the reason, under the framework marker, and no session was started', async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     driver.failNextStartExecution();
     const [result] = await driver.createStack();
 
@@ -190,7 +187,7 @@ describe('the Provider framework fails after the handler answered (StartExecutio
   });
 
   test('a replacing update fails with the reason, the original session is kept, and no new session was started', async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     const [logicalId] = driver.sessionLogicalIds;
     const [created] = await driver.createStack();
     driver.failNextStartExecution();
@@ -206,7 +203,7 @@ describe('the Provider framework fails after the handler answered (StartExecutio
 
 describe('aws-cdk-lib Provider framework, run from the asset', () => {
   test("the framework code that ran is the template's asset, byte for byte aws-cdk-lib's runtime; the handler, the shipped bundle", async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     await driver.createStack();
 
     const runtime = awsCdkLibFile('custom-resources', 'lib', 'provider-framework', 'runtime');
@@ -232,7 +229,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
   });
 
   test("a lost Invoke response: the framework's SDK invokes the handler again, and one session starts", async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     driver.framework.dropNextInvokeResponse('onEvent');
     const [created] = await driver.createStack();
 
@@ -243,7 +240,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
   });
 
   test('a lost Invoke response of isComplete, after it started the session: the retry starts no second one', async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     driver.framework.dropNextInvokeResponse('isComplete');
     const [created] = await driver.createStack();
 
@@ -255,7 +252,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
   });
 
   test("StartExecution throttled twice: the framework's SDK retries, and the create succeeds", async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     driver.framework.throttleStartExecution(2);
     const [created] = await driver.createStack();
 
@@ -266,7 +263,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
   });
 
   test('a ResponseURL PUT that fails once is retried by the framework: CloudFormation gets SUCCESS', async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     driver.framework.failNextResponsePut();
     const [created] = await driver.createStack();
 
@@ -276,7 +273,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
   });
 
   test('the waiter running out of attempts (capped at 6): onTimeout fails the create, and the rollback terminates the session', async () => {
-    const driver = exampleStack();
+    const driver = sessionsStack();
     driver.framework.waiterOverrides = { maxAttempts: 6 };
     // A session that stays STARTING: every attempt polls for its whole window and says "not yet".
     emulator.stallNextSessionStart();
@@ -295,7 +292,7 @@ describe('aws-cdk-lib Provider framework, run from the asset', () => {
 
 test("an isComplete that outlasts its function's timeout fails as Lambda fails it; the rollback terminates the session", async () => {
   const app = localApp();
-  const stack = new ExampleStack(app, 'LifecycleStack', { sessionCount: 1 });
+  const stack = new SessionsStack(app, 'LifecycleStack', { count: 1 });
   const assemblyDir = synthesize(app, stack);
   // The template's isComplete timeout, cut below what one GetSession then takes.
   const templateFile = path.join(assemblyDir, `${stack.stackName}.template.json`);
@@ -315,7 +312,7 @@ test("an isComplete that outlasts its function's timeout fails as Lambda fails i
 });
 
 test('a session that fails to start fails the create with its state details, and nothing is left running', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   emulator.failNextSessionStart('Insufficient vCPU capacity in the account');
   const [result] = await driver.createStack();
 
@@ -329,8 +326,8 @@ test('a session that fails to start fails the create with its state details, and
 
 test('a session that does not start within startTimeout is terminated and fails the create', async () => {
   const app = localApp();
-  const stack = new ExampleStack(app, 'SlowStack', { sessionCount: 0 });
-  new Session(stack, 'Slow', { application: stack.application, executionRole: stack.executionRole, startTimeout: Duration.minutes(2) });
+  const stack = new SessionsStack(app, 'SlowStack', { count: 0 });
+  stack.addSession('Slow', { startTimeout: Duration.minutes(2) });
   const driver = driverFor(emulator, synthesize(app, stack), stack.stackName, clockOptions());
   emulator.stallNextSessionStart();
   const [result] = await driver.createStack();
@@ -342,7 +339,7 @@ test('a session that does not start within startTimeout is terminated and fails 
 });
 
 test('a session that ended by itself before delete is deleted without a TerminateSession', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const [created] = await driver.createStack();
   emulator.endSession(sessionIdOf(created.physicalId));
 
@@ -353,7 +350,7 @@ test('a session that ended by itself before delete is deleted without a Terminat
 });
 
 test('a session the service no longer knows is deleted successfully', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const [created] = await driver.createStack();
   emulator.forgetSession(sessionIdOf(created.physicalId));
 
@@ -365,7 +362,7 @@ test('a session the service no longer knows is deleted successfully', async () =
 });
 
 test('a changed property replaces the session: exactly one live session afterwards, with the new properties', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const [logicalId] = driver.sessionLogicalIds;
   const [created] = await driver.createStack();
   const properties = { ...driver.templateProperties(logicalId), IdleTimeoutMinutes: '90', Name: 'renamed' };
@@ -385,7 +382,7 @@ test.each([
   ['the new session fails to start', () => emulator.failNextSessionStart('Insufficient vCPU capacity')],
   ['StartSession refused', () => emulator.injectFaults('StartSession', 'not-found')],
 ])('a replacing update that fails (%s) rolls back to the original session, untouched', async (_case, injectFault) => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const [logicalId] = driver.sessionLogicalIds;
   const [created] = await driver.createStack();
   injectFault();
@@ -400,7 +397,7 @@ test.each([
 });
 
 test('a tag-only change is applied in place', async () => {
-  const driver = exampleStack();
+  const driver = sessionsStack();
   const [logicalId] = driver.sessionLogicalIds;
   const [created] = await driver.createStack();
   const before = driver.templateProperties(logicalId) as { Tags: Record<string, string> };
@@ -415,7 +412,7 @@ test('a tag-only change is applied in place', async () => {
 });
 
 test('a stack with several sessions creates and deletes each of them once', async () => {
-  const driver = exampleStack(3);
+  const driver = sessionsStack(3);
   const results = await driver.createStack();
 
   expect(results.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
@@ -428,7 +425,7 @@ test('a stack with several sessions creates and deletes each of them once', asyn
 });
 
 test('RETAIN leaves the session running, to end at its idle timeout', async () => {
-  const driver = exampleStack(1, (stack) => stack.sessions[0].applyRemovalPolicy(RemovalPolicy.RETAIN));
+  const driver = sessionsStack(1, (stack) => stack.sessions[0].applyRemovalPolicy(RemovalPolicy.RETAIN));
   const [created] = await driver.createStack();
   await driver.deleteStack();
 
@@ -439,13 +436,17 @@ test('RETAIN leaves the session running, to end at its idle timeout', async () =
 });
 
 test('a StartSession the service refuses fails the create with its message, and starts nothing', async () => {
-  const driver = exampleStack();
-  emulator.addApplication('00fapplication', { sessionEnabled: false });
+  const driver = sessionsStack();
+  const applicationId = applicationIdOf('Application');
+  emulator.addApplication(applicationId, { sessionEnabled: false });
   const [result] = await driver.createStack();
 
   expect(result.status).toBe('FAILED');
   expect(headline(result.reason)).toMatch(
-    /^StartSession failed: ValidationException: Interactive sessions are not enabled on application 00fapplication\. No session was started\. \(handler log group: /,
+    new RegExp(
+      `^StartSession failed: ValidationException: Interactive sessions are not enabled on application ${applicationId}\\. ` +
+        'No session was started\\. \\(handler log group: ',
+    ),
   );
   // The framework adds where it thinks the logs are; the handler names the log group it really writes to.
   expect(result.reason).toContain('(handler log group: /local/cdkemrserverlesssessionSessionProviderLogs');
@@ -459,11 +460,11 @@ test('a StartSession the service refuses fails the create with its message, and 
 });
 
 describe('sessions over days', () => {
-  /** The example stack with one session configured by `props`, and a driver for it. */
+  /** The fixture's stack with one session configured by `props` alone, and a driver for it. */
   function stackWith(props: Partial<SessionProps>): CloudFormationDriver {
     const app = localApp();
-    const stack = new ExampleStack(app, 'OverDaysStack', { sessionCount: 0 });
-    new Session(stack, 'Session', { application: stack.application, executionRole: stack.executionRole, ...props });
+    const stack = new SessionsStack(app, 'OverDaysStack', { count: 0 });
+    stack.addSession('Session', props);
     return driverFor(emulator, synthesize(app, stack), stack.stackName, clockOptions());
   }
 

@@ -6,11 +6,11 @@
  * whose counts the suite prints as a table when it is done.
  */
 import { SDK_CALLS_PER_INVOCATION } from '../../lib/handler-budget';
-import { ExampleStack } from '../../examples/app';
 import { AccountLimits, CloudFormationDriver, DriverOptions } from '../../tools/local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator, EmulatorOptions, Operation } from '../../tools/local-cloud/emulator';
 import { LocalClock } from '../../tools/local-cloud/local-clock';
 import { driverFor, localApp, onTheClock, removeLocalApps, synthesize, useEmulatorEndpoint } from '../../tools/local-cloud/local-stack';
+import { SessionsStack } from '../../tools/session-stacks';
 
 export interface LocalCloudSuite {
   readonly emulator: EmrServerlessEmulator;
@@ -18,8 +18,13 @@ export interface LocalCloudSuite {
   readonly clock: () => LocalClock;
   /** The options of a driver on the test's clock. */
   driverOptions(limits?: AccountLimits): Pick<DriverOptions, 'wait' | 'clock'> & AccountLimits;
-  /** The example stack with `count` sessions (and whatever `configure` adds), and a driver for it. */
-  exampleStack(stackName: string, count?: number, configure?: (stack: ExampleStack) => void, limits?: AccountLimits): CloudFormationDriver;
+  /** The fixture's stack with `count` sessions (and whatever `configure` adds), and a driver for it. */
+  sessionsStack(
+    stackName: string,
+    count?: number,
+    configure?: (stack: SessionsStack) => void,
+    limits?: AccountLimits,
+  ): CloudFormationDriver;
   /** The handler's log lines (console.log) and the SDK's (console.debug) in this test, as printed. */
   logLines(): { log: string[]; debug: string[] };
   /**
@@ -116,9 +121,9 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
     emulator,
     clock: () => clock,
     driverOptions,
-    exampleStack(stackName, count = 1, configure, limits) {
+    sessionsStack(stackName, count = 1, configure, limits) {
       const app = localApp();
-      const stack = new ExampleStack(app, stackName, { sessionCount: count });
+      const stack = new SessionsStack(app, stackName, { count });
       configure?.(stack);
       return driverFor(emulator, synthesize(app, stack), stack.stackName, driverOptions(limits));
     },

@@ -77,6 +77,11 @@ export function synthesize(app: App, stack: Stack): string {
   return directory;
 }
 
+/** The emulator's id for the application a template declares under `logicalId`: its letters and digits, after `00f`. */
+export function applicationIdOf(logicalId: string): string {
+  return `00f${logicalId.toLowerCase().replace(/[^0-9a-z]/g, '')}`.slice(0, 16);
+}
+
 /**
  * A driver whose references resolve to the emulator: every `AWS::EMRServerless::Application` in the
  * template becomes an emulated application (with the template's sessionEnabled), every IAM role an ARN.
@@ -91,7 +96,7 @@ export function driverFor(
   const applicationIds = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries<any>(template.Resources)) {
     if (resource.Type === 'AWS::EMRServerless::Application') {
-      const id = `00f${logicalId.toLowerCase().replace(/[^0-9a-z]/g, '')}`.slice(0, 16);
+      const id = applicationIdOf(logicalId);
       emulator.addApplication(id, {
         releaseLabel: resource.Properties.ReleaseLabel,
         sessionEnabled: resource.Properties.InteractiveConfiguration?.SessionEnabled === true,
