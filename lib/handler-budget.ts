@@ -59,7 +59,9 @@ export const WAITER = { queryInterval: QUERY_INTERVAL, totalTimeout: WAITER_BUDG
  * timeout known only at deploy time may be as long as the longest allowed.
  */
 export function serviceTimeoutFor(startTimeoutSeconds: number): Duration {
-  return afterHandlerLimits(Token.isUnresolved(startTimeoutSeconds) ? START_TIMEOUT_MAX_SECONDS : startTimeoutSeconds);
+  // NaN: a token in a unit that cannot be converted, which synth refuses anyway.
+  const known = !Token.isUnresolved(startTimeoutSeconds) && Number.isFinite(startTimeoutSeconds);
+  return afterHandlerLimits(known ? startTimeoutSeconds : START_TIMEOUT_MAX_SECONDS);
 }
 
 /** Five minutes after the longer of the handler's start timeout and its terminate timeout. */

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { ATTRIBUTES_REVISION, RenewalMode, RuntimeConfigurationProperty, SessionResourceProperties } from '../lambda/shared/contract';
 import { START_TIMEOUT_DEFAULT_SECONDS } from '../lambda/shared/limits';
 import type { RuntimeConfiguration, SessionProps } from './session';
@@ -14,7 +15,7 @@ export function renderProperties(props: SessionProps, tags: Record<string, strin
     ApplicationId: props.application.applicationRef.applicationId,
     ExecutionRoleArn: props.executionRole.roleArn,
     ...(props.sessionName !== undefined && { Name: props.sessionName }),
-    ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: props.idleTimeout.toMinutes() }),
+    ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: amountIn(props.idleTimeout, 'minutes') }),
     ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
     ...(tags !== undefined && { Tags: tags }),
     ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSecondsOf(props) }),
@@ -25,7 +26,19 @@ export function renderProperties(props: SessionProps, tags: Record<string, strin
 
 /** The start timeout in seconds, the handler's default when the props leave it out. */
 export function startTimeoutSecondsOf(props: SessionProps): number {
-  return props.startTimeout?.toSeconds() ?? START_TIMEOUT_DEFAULT_SECONDS;
+  return props.startTimeout === undefined ? START_TIMEOUT_DEFAULT_SECONDS : amountIn(props.startTimeout, 'seconds');
+}
+
+/**
+ * A duration in the unit the template holds it in, never throwing: the props are rendered before
+ * synth validates them, so a fraction renders as one, and a token in another unit (which cannot be
+ * converted) as NaN, which validation reports.
+ */
+function amountIn(duration: Duration, unit: 'minutes' | 'seconds'): number {
+  if (duration.isUnresolved() && duration.unitLabel() !== unit) {
+    return NaN;
+  }
+  return unit === 'minutes' ? duration.toMinutes({ integral: false }) : duration.toSeconds({ integral: false });
 }
 
 function renderConfiguration(configuration: RuntimeConfiguration): RuntimeConfigurationProperty {

@@ -35,7 +35,10 @@ import { ImportedSession, ReplacementGrantTarget, SessionAttributes, SessionBase
 import { renderProperties, startTimeoutSecondsOf } from './session-properties';
 import { SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
-import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from './validate-props';
+import { checkApplication, sessionPropsWarnings, SNAPSHOT_REFUSED, validateParameterName, validateSessionProps } from './validate-props';
+
+/** The context key `iam.Role.customizeRoles` sets: the app's roles are placeholders for pre-created ones. */
+const CUSTOMIZE_ROLES_CONTEXT = '@aws-cdk/iam:customizeRoles';
 
 /**
  * A Spark runtime configuration for a session, as StartSession's
@@ -101,7 +104,8 @@ export interface SessionProps {
 
   /**
    * How long the session may stay idle before EMR Serverless terminates it: a whole number of
-   * minutes from 0 to 1,000,000. Changing it starts a new session.
+   * minutes from 0 to 1,000,000. Changing it starts a new session. A token must be given in minutes
+   * (`Duration.minutes(token)`): it cannot be converted at synth.
    *
    * Sessions also end after 24 hours whatever their activity (the service's default hard limit):
    * a longer idle timeout has no effect, and synth warns about it. What 0 means is not documented
@@ -121,7 +125,7 @@ export interface SessionProps {
   /**
    * Tags for the session, at most 197, the stack's tags included: the service allows 200, and this
    * library adds up to 3 (the client token, the handle and the renewal token). Keys may not start
-   * with `aws:` or `cdk-emr-serverless-session:`. Tags added with
+   * with `aws:` (in any case) or `cdk-emr-serverless-session:`. Tags added with
    * `Tags.of(scope).add(...)` reach the session too. Changing tags updates the running session in place.
    *
    * @default - no tags
@@ -131,7 +135,8 @@ export interface SessionProps {
   /**
    * How long deployment waits for the session to become usable (STARTED, IDLE or BUSY), from 1 to 45
    * minutes, counted from the moment the session was asked for. A session that has not started by
-   * then is terminated and the resource fails with its state details.
+   * then is terminated and the resource fails with its state details. A token must be given in
+   * seconds (`Duration.seconds(token)`): it cannot be converted at synth.
    *
    * @default Duration.minutes(20)
    */
@@ -161,7 +166,9 @@ export interface SessionProps {
   /**
    * The name of an SSM String parameter that this stack creates and keeps holding the session's
    * current ARN: updated in place whenever the session is replaced or renewed, so that code that runs
-   * later can read the current session (`Session.fromParameterName`). Names follow SSM's rules.
+   * later can read the current session (`Session.fromParameterName`). Names follow SSM's rules:
+   * letters, digits and `. - _ /`, and no `aws` or `ssm` prefix in any case. A name given as a token
+   * must be a path name, beginning with `/`.
    *
    * @default - no parameter
    */
@@ -283,7 +290,9 @@ export class Session extends SessionBase implements ITaggable {
       properties,
       serviceTimeout: serviceTimeoutFor(startTimeoutSecondsOf(props)),
     });
-    this.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY);
+    if (props.removalPolicy !== RemovalPolicy.SNAPSHOT) {
+      this.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.DESTROY); // SNAPSHOT: reported at synth
+    }
     provider.addSession(this.resource, this.applicationArn, props.executionRole);
     this.warnAboutQuota(provider.sessionsOn(this.applicationArn));
     this.node.addValidation({ validate: () => this.validateAtSynth(props.application, properties) });
@@ -303,9 +312,12 @@ export class Session extends SessionBase implements ITaggable {
       },
     });
 
-    if (props.parameterName !== undefined) {
+    // A name SSM would refuse is reported at synth; aws-cdk-lib would throw from the constructor.
+    if (props.parameterName !== undefined && validateParameterName(props.parameterName).length === 0) {
       this.parameter = new ssm.StringParameter(this, 'Parameter', {
         parameterName: props.parameterName,
+        // aws-cdk-lib needs to know how to build the ARN of a name known only at deploy: a path name.
+        ...(Token.isUnresolved(props.parameterName) && { simpleName: false }),
         stringValue: this.sessionArn,
         description: `The current ARN of the EMR Serverless session ${this.node.path}`,
       });
@@ -328,9 +340,7 @@ export class Session extends SessionBase implements ITaggable {
    */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     if (policy === RemovalPolicy.SNAPSHOT) {
-      throw new Error(
-        'removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT: a session has no snapshot',
-      );
+      throw new Error(SNAPSHOT_REFUSED);
     }
     this.resource.applyRemovalPolicy(policy);
     if (policy === RemovalPolicy.DESTROY) {
@@ -350,12 +360,22 @@ export class Session extends SessionBase implements ITaggable {
     return this.resource.node.defaultChild as CfnResource;
   }
 
-  /** Throws every mistake in the props at once; warns about those that are allowed but likely wrong. */
+  /**
+   * Reports every mistake in the props at synth, as aws-cdk-lib reports its own (`[path] message`,
+   * every construct of the app at once), and warns about props that are allowed but likely wrong.
+   */
   private validate(props: SessionProps): void {
-    const errors = validateSessionProps(props);
-    if (errors.length > 0) {
-      throw new Error(`invalid Session props at ${this.node.path}:\n  ${errors.join('\n  ')}`);
-    }
+    this.node.addValidation({
+      // The tags as they end up: Tags.of(...) and the stack's tags arrive after the constructor.
+      validate: () =>
+        validateSessionProps(
+          { ...props, tags: this.userTags() },
+          {
+            resolve: (value) => Stack.of(this).resolve(value),
+            precreatedRoles: this.node.tryGetContext(CUSTOMIZE_ROLES_CONTEXT) !== undefined,
+          },
+        ),
+    });
     sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
   }
 
@@ -377,8 +397,7 @@ export class Session extends SessionBase implements ITaggable {
   }
 
   private validateAtSynth(application: IApplicationRef, properties: SessionResourceProperties): string[] {
-    // Tags added by Tags.of(...) or to the stack arrive after the constructor: check the final set.
-    const errors = [...validateTags(this.userTags()), ...validateRenderedSize(Stack.of(this).resolve(properties))];
+    const errors = validateRenderedSize(Stack.of(this).resolve(properties));
     if (CfnApplication.isCfnApplication(application)) {
       const findings = checkApplication(application);
       findings.warnings.forEach((warning) =>

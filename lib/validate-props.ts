@@ -1,8 +1,9 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { CfnApplication } from 'aws-cdk-lib/aws-emrserverless';
 import { LIBRARY_TAG_COUNT, RESERVED_TAG_PREFIX } from '../lambda/shared/contract';
 import { SERVICE_TAGS_MAX, START_TIMEOUT_MAX_SECONDS, START_TIMEOUT_MIN_SECONDS } from '../lambda/shared/limits';
 import type { RuntimeConfiguration, SessionProps } from './session';
+import type { SessionRenewal } from './session-renewal';
 
 // The StartSession constraints, from the API reference:
 // https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_StartSession.html
@@ -20,35 +21,105 @@ export const CONFIGURATION_STRING_MAX_LENGTH = 1024;
 
 /** The service's tag limit, less the tags the handler adds to every session. */
 export const USER_TAGS_MAX = SERVICE_TAGS_MAX - LIBRARY_TAG_COUNT;
-/** Tag keys the user may not set: AWS's own prefix, and the one the handler's tags use. */
+/** Tag keys the user may not set, in any case: AWS's own prefix, and the one the handler's tags use. */
 const RESERVED_TAG_PREFIXES = ['aws:', RESERVED_TAG_PREFIX];
+/** aws-cdk-lib's limit for an SSM parameter name. */
+const PARAMETER_NAME_MAX_LENGTH = 2048;
+/** The prefixes SSM keeps for its own parameters, in any case. */
+const SSM_RESERVED_PREFIXES = ['aws', 'ssm'];
 /** Sessions end after 24 hours whatever their idle timeout (the service's default hard limit). */
 const SESSION_MAX_LIFETIME_MINUTES = 24 * 60;
 
 /** The oldest EMR release that supports interactive sessions. */
 const MIN_RELEASE = { major: 7, minor: 13, patch: 0 };
 
-/** Every error in the given props, one message each; empty when they are valid. Unresolved tokens are skipped. */
-export function validateSessionProps(props: SessionProps): string[] {
+/** What the checks need to know of the place a session is declared in, beyond its props. */
+export interface ValidationContext {
+  /**
+   * The value a token stands for at synth (`Stack.resolve`): a `Lazy` that produces nothing is
+   * caught. Without it, every token is skipped.
+   */
+  readonly resolve?: (value: unknown) => unknown;
+  /**
+   * `iam.Role.customizeRoles` is on: roles defined in the app are placeholders for pre-created
+   * ones, whose ARNs name no role yet.
+   */
+  readonly precreatedRoles?: boolean;
+}
+
+/**
+ * Every error in the given props, one message each; empty when they are valid. Unresolved tokens
+ * are skipped, but for a duration in a unit that cannot be converted and a renewal token that
+ * resolves to nothing.
+ */
+export function validateSessionProps(props: SessionProps, context: ValidationContext = {}): string[] {
   return [
     ...validateApplicationId(props.application.applicationRef.applicationId),
-    ...validateExecutionRoleArn(props.executionRole.roleArn),
+    ...(context.precreatedRoles ? [] : validateExecutionRoleArn(props.executionRole.roleArn)),
     ...validateSessionName(props.sessionName),
     ...validateIdleTimeout(props.idleTimeout),
     ...validateStartTimeout(props.startTimeout),
     ...validateRuntimeConfiguration(props.runtimeConfiguration, 'runtimeConfiguration'),
     ...validateTags(props.tags ?? {}),
-    ...validateRenewalToken(props.renewal?.token),
+    ...validateRenewal(props.renewal, context.resolve),
+    ...validateRemovalPolicy(props.removalPolicy),
+    ...validateParameterName(props.parameterName),
   ];
 }
 
-function validateRenewalToken(token: string | undefined): string[] {
-  if (token === undefined || Token.isUnresolved(token)) {
+/** The factory that made a renewal mode, as the user wrote it. */
+const RENEWAL_FACTORIES: Record<string, string> = { IF_ENDED: 'SessionRenewal.ifEnded', ALWAYS: 'SessionRenewal.always' };
+
+function validateRenewal(renewal: SessionRenewal | undefined, resolve?: (value: unknown) => unknown): string[] {
+  if (renewal?.mode === undefined) {
     return [];
   }
-  if (token.length === 0 || !TAG_VALUE.test(token)) {
+  const token = renewal.token;
+  const value = token !== undefined && Token.isUnresolved(token) && resolve ? resolve(token) : token;
+  if (typeof value === 'string' && Token.isUnresolved(value)) {
+    return [];
+  }
+  if (typeof value === 'object' && value !== null) {
+    return []; // a CloudFormation expression: known at deploy
+  }
+  if (typeof value !== 'string' || value.length === 0 || !TAG_VALUE.test(value)) {
+    const missing = value === undefined || value === null || value === '';
     return [
-      `renewal token must be 1 to ${TAG_VALUE_MAX_LENGTH} characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got '${token}'`,
+      `renewal token must be 1 to ${TAG_VALUE_MAX_LENGTH} characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), ` +
+        `got ${typeof value === 'string' ? `'${value}'` : String(value)}` +
+        (missing
+          ? `: give ${RENEWAL_FACTORIES[renewal.mode]}(...) a value that changes on the deploys that should renew, ` +
+            "with a default, for example this.node.tryGetContext('renewalToken') ?? 'initial'"
+          : ''),
+    ];
+  }
+  return [];
+}
+
+function validateRemovalPolicy(policy: RemovalPolicy | undefined): string[] {
+  return policy === RemovalPolicy.SNAPSHOT ? [SNAPSHOT_REFUSED] : [];
+}
+
+/** Why a session cannot be SNAPSHOT, from the prop and from `applyRemovalPolicy` alike. */
+export const SNAPSHOT_REFUSED =
+  'removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT: a session has no snapshot';
+
+/**
+ * SSM's rules for a parameter name: aws-cdk-lib's own (which it would throw from the parameter's
+ * constructor), and the prefixes SSM reserves for itself, in any case, at the start of the name or
+ * of its first level: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
+ */
+export function validateParameterName(name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) {
+    return [];
+  }
+  if (name.length < 1 || name.length > PARAMETER_NAME_MAX_LENGTH || !/^[/\w.-]+$/.test(name)) {
+    return [`parameterName must be 1 to ${PARAMETER_NAME_MAX_LENGTH} characters of letters, digits and . - _ /, got '${name}'`];
+  }
+  const firstLevel = name.replace(/^\//, '').toLowerCase();
+  if (SSM_RESERVED_PREFIXES.some((prefix) => firstLevel.startsWith(prefix))) {
+    return [
+      `parameterName must not begin with ${SSM_RESERVED_PREFIXES.map((p) => `'${p}'`).join(' or ')} (in any case, after an optional '/'): SSM reserves them, got '${name}'`,
     ];
   }
   return [];
@@ -85,9 +156,25 @@ function validateSessionName(name: string | undefined): string[] {
   return [];
 }
 
+/**
+ * A duration whose amount is a token can only be given in the unit the template holds it in: it
+ * cannot be converted at synth, and CloudFormation has no arithmetic.
+ */
+function validateTokenUnit(prop: string, duration: Duration, unit: 'minutes' | 'seconds'): string[] {
+  const given = duration.unitLabel();
+  return given === unit
+    ? []
+    : [
+        `${prop} is a token in ${given}: write Duration.${unit}(<token>), the unit the template holds it in (a token cannot be converted at synth)`,
+      ];
+}
+
 function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
-  if (idleTimeout === undefined || idleTimeout.isUnresolved()) {
+  if (idleTimeout === undefined) {
     return [];
+  }
+  if (idleTimeout.isUnresolved()) {
+    return validateTokenUnit('idleTimeout', idleTimeout, 'minutes');
   }
   const minutes = idleTimeout.toMilliseconds() / 60_000;
   if (!Number.isInteger(minutes) || minutes < 0 || minutes > IDLE_TIMEOUT_MAX_MINUTES) {
@@ -99,8 +186,11 @@ function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
 }
 
 function validateStartTimeout(startTimeout: Duration | undefined): string[] {
-  if (startTimeout === undefined || startTimeout.isUnresolved()) {
+  if (startTimeout === undefined) {
     return [];
+  }
+  if (startTimeout.isUnresolved()) {
+    return validateTokenUnit('startTimeout', startTimeout, 'seconds');
   }
   const seconds = startTimeout.toMilliseconds() / 1000;
   if (!Number.isInteger(seconds) || seconds < START_TIMEOUT_MIN_SECONDS || seconds > START_TIMEOUT_MAX_SECONDS) {
@@ -199,8 +289,8 @@ export function validateTags(tags: { [key: string]: string }): string[] {
     }
     if (!TAG_KEY.test(key)) {
       errors.push(`tag key must be 1 to 128 characters of [A-Za-z0-9 /_.:=+@-], got '${key}'`);
-    } else if (RESERVED_TAG_PREFIXES.some((prefix) => key.startsWith(prefix))) {
-      errors.push(`tag key must not start with ${RESERVED_TAG_PREFIXES.map((p) => `'${p}'`).join(' or ')}, got '${key}'`);
+    } else if (RESERVED_TAG_PREFIXES.some((prefix) => key.toLowerCase().startsWith(prefix.toLowerCase()))) {
+      errors.push(`tag key must not start with ${RESERVED_TAG_PREFIXES.map((p) => `'${p}'`).join(' or ')}, in any case, got '${key}'`);
     }
     if (!Token.isUnresolved(value) && !TAG_VALUE.test(value)) {
       errors.push(`tag value for '${key}' must be 0 to 256 characters of [A-Za-z0-9 /_.:=+@-], got '${value}'`);

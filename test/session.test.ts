@@ -1,10 +1,12 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, CfnOutput, CfnParameter, CfnResource, Duration, ReferenceStrength, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { RESOURCE_TYPE } from '../lambda/shared/contract';
 import { START_TIMEOUT_MAX_SECONDS, TERMINATE_TIMEOUT_SECONDS } from '../lambda/shared/limits';
-import { Session, SessionProps } from '../lib';
+import { Session, SessionProps, SessionRenewal } from '../lib';
 // `executionRole` is this file's role of the test; the fixture's function is `executionRoleIn` here.
 import { executionRole as executionRoleIn, FIXTURE_ENV as ENV, sessionsApplication } from '../tools/session-stacks';
 
@@ -155,10 +157,11 @@ describe('resource', () => {
     Annotations.fromStack(stack).hasWarning('/SessionStack/Session', Match.stringLikeRegexp(message.source));
   });
 
-  test('fails: SNAPSHOT, which a session cannot have', () => {
-    expect(() => session({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
-      /removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT/,
-    );
+  test('fails: SNAPSHOT, which a session cannot have, at synth as a prop and at once from applyRemovalPolicy', () => {
+    const snapshot = /removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT/;
+    const created = session({ removalPolicy: RemovalPolicy.SNAPSHOT });
+    expect(() => app.synth()).toThrow(snapshot);
+    expect(() => created.applyRemovalPolicy(RemovalPolicy.SNAPSHOT)).toThrow(snapshot);
   });
 
   test('applyRemovalPolicy reaches the custom resource', () => {
@@ -467,10 +470,60 @@ describe('application preconditions', () => {
 });
 
 describe('validation', () => {
-  test("reports every error in the props at once, under the session's path", () => {
-    expect(() => session({ sessionName: '', idleTimeout: Duration.seconds(90), tags: { 'aws:owner': 'v' } })).toThrow(
-      /invalid Session props at SessionStack\/Session:\n {2}sessionName must be[^\n]*\n {2}idleTimeout must be[^\n]*\n {2}tag key must not start with 'aws:'/,
+  test("reports every error of every session in one synth, as aws-cdk-lib does, under each session's path", () => {
+    session({ sessionName: '', idleTimeout: Duration.seconds(90) }, 'A');
+    session({ tags: { 'AWS:x': 'v' } }, 'B');
+    expect(() => app.synth()).toThrow(
+      [
+        'Validation failed with the following errors:',
+        "  [SessionStack/A] sessionName must be 1 to 256 characters and not blank, got '' (0 characters)",
+        '  [SessionStack/A] idleTimeout must be a whole number of minutes between 0 and 1000000, got 90 seconds',
+        "  [SessionStack/B] tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', in any case, got 'AWS:x'",
+      ].join('\n'),
     );
+  });
+
+  test('props that synth refuses do not throw from the constructor: token durations in another unit, a bad parameter name', () => {
+    expect(() =>
+      session({
+        idleTimeout: Duration.seconds(new CfnParameter(stack, 'Idle', { type: 'Number' }).valueAsNumber),
+        startTimeout: Duration.minutes(new CfnParameter(stack, 'Start', { type: 'Number' }).valueAsNumber),
+        parameterName: '/my session',
+      }),
+    ).not.toThrow();
+    expect(() => app.synth()).toThrow(
+      /\[SessionStack\/Session\] idleTimeout is a token in seconds[\s\S]*startTimeout is a token in minutes[\s\S]*parameterName must be/,
+    );
+  });
+
+  test('a parameterName given as a token makes a parameter, its ARN built as a path name', () => {
+    const name = new CfnParameter(stack, 'Name').valueAsString;
+    const created = session({ parameterName: name });
+    Template.fromStack(stack).hasResourceProperties('AWS::SSM::Parameter', { Name: { Ref: 'Name' } });
+    expect(stack.resolve(created.parameter!.parameterArn)).toEqual({
+      // A path name carries its own leading '/': nothing is put between "parameter" and the name.
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:us-east-1:123456789012:parameter', { Ref: expect.any(String) }]],
+    });
+  });
+
+  test('a renewal token that resolves to nothing fails at synth, naming renewal and the fix', () => {
+    session({ renewal: SessionRenewal.ifEnded(app.node.tryGetContext('renewalToken')) });
+    expect(() => app.synth()).toThrow(
+      /\[SessionStack\/Session\] renewal token must be 1 to 256 characters .* got undefined: give SessionRenewal.ifEnded\(...\) a value/,
+    );
+  });
+
+  test('iam.Role.customizeRoles: the placeholder of a pre-created role is accepted, and synth writes its report of the roles to create', () => {
+    const platformApp = new App();
+    const platformStack = new Stack(platformApp, 'Platform', { env: ENV });
+    iam.Role.customizeRoles(platformStack);
+    new Session(platformStack, 'Session', {
+      application: sessionsApplication(platformStack),
+      executionRole: executionRoleIn(platformStack, 'Precreated'),
+    });
+    const assembly = platformApp.synth();
+    const report = fs.readFileSync(path.join(assembly.directory, 'iam-policy-report.txt'), 'utf8');
+    expect(report).toContain('Platform/Precreated');
   });
 
   test('fails with a tag added by Tags.of that the service would refuse, at synth', () => {

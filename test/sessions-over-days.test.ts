@@ -105,7 +105,8 @@ describe('renewal', () => {
   });
 
   test.each(['', 'run#1', 'x'.repeat(257)])('fails on a token that cannot be a tag value: %p', (token) => {
-    expect(() => sessionIn(producer, { renewal: SessionRenewal.always(token) })).toThrow(/renewal token must be 1 to 256 characters/);
+    sessionIn(producer, { renewal: SessionRenewal.always(token) });
+    expect(() => app.synth()).toThrow(/\[Producer\/Session\] renewal token must be 1 to 256 characters/);
   });
 });
 

@@ -3,10 +3,10 @@
  * from the one table (`fixtures/start-session-constraints.ts`) that also holds the emulator to the API
  * reference, so the two cannot drift apart unseen.
  */
-import { App, CfnParameter, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { SessionProps } from '../lib';
+import { SessionProps, SessionRenewal } from '../lib';
 import { RENDERED_PROPERTIES_MAX_BYTES, validateRenderedSize } from '../lib/framework-limits';
 import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from '../lib/validate-props';
 import {
@@ -57,7 +57,7 @@ describe('the boundary cases of the API reference', () => {
       `sessionName must be 1 to 256 characters and not blank, got '${'n'.repeat(257)}' (257 characters)`,
     ]);
     expect(validateSessionProps(propsFor({ tags: { 'aws:owner': 'v' } }))).toEqual([
-      "tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', got 'aws:owner'",
+      "tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', in any case, got 'aws:owner'",
     ]);
   });
 });
@@ -285,16 +285,13 @@ describe('tokens are skipped', () => {
   const token = () => new CfnParameter(stack, `P${stack.node.children.length}`).valueAsString;
 
   test('in the role ARN, the tags, and the renewal token', () => {
-    const renewal = { token: token() } as SessionProps['renewal'];
+    const renewal = SessionRenewal.always(token());
     expect(validateSessionProps(propsFor({ executionRoleArn: token(), tags: { [token()]: token() } }, { renewal }))).toEqual([]);
     expect(validateTags(Token.asAny({ resolve: () => ({}) }) as unknown as Record<string, string>)).toEqual([]);
   });
 
-  test('a renewal token that is valid passes, an empty one fails', () => {
-    expect(validateSessionProps(propsFor({}, { renewal: { token: 'run-1' } as SessionProps['renewal'] }))).toEqual([]);
-    expect(validateSessionProps(propsFor({}, { renewal: { token: '' } as SessionProps['renewal'] }))).toEqual([
-      "renewal token must be 1 to 256 characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got ''",
-    ]);
+  test('a renewal token that is valid passes', () => {
+    expect(validateSessionProps(propsFor({}, { renewal: SessionRenewal.always('run-1') }))).toEqual([]);
   });
 
   test('a duration of one second or one minute is singular', () => {
@@ -304,5 +301,103 @@ describe('tokens are skipped', () => {
     expect(validateSessionProps(propsFor({}, { idleTimeout: Duration.millis(60_500) }))).toEqual([
       'idleTimeout must be a whole number of minutes between 0 and 1000000, got 60.5 seconds',
     ]);
+  });
+});
+
+describe('the mistakes a new user makes, each refused in the words of the prop they wrote', () => {
+  const RENEWAL_FIX =
+    ": give SessionRenewal.ifEnded(...) a value that changes on the deploys that should renew, with a default, for example this.node.tryGetContext('renewalToken') ?? 'initial'";
+  const renewalError = (got: string, fix = '') =>
+    `renewal token must be 1 to 256 characters of [A-Za-z0-9 /_.:=+@-] (it becomes a tag value), got ${got}${fix}`;
+  const errorsOf = (extra: Partial<SessionProps>, context = {}) => validateSessionProps(propsFor({}, extra), context);
+
+  test.each<[string, Partial<SessionProps>, string[]]>([
+    [
+      'a missing renewal token (tryGetContext is any)',
+      { renewal: SessionRenewal.ifEnded(undefined as unknown as string) },
+      [renewalError('undefined', RENEWAL_FIX)],
+    ],
+    ['an empty renewal token', { renewal: SessionRenewal.ifEnded('') }, [renewalError("''", RENEWAL_FIX)]],
+    [
+      'an empty renewal token for always',
+      { renewal: SessionRenewal.always('') },
+      [renewalError("''", RENEWAL_FIX.replace('SessionRenewal.ifEnded', 'SessionRenewal.always'))],
+    ],
+    ['a renewal token that is no tag value', { renewal: SessionRenewal.always('run#1') }, [renewalError("'run#1'")]],
+    [
+      'an idle timeout token in seconds',
+      { idleTimeout: Duration.seconds(Token.asNumber({ Ref: 'Idle' })) },
+      [
+        'idleTimeout is a token in seconds: write Duration.minutes(<token>), the unit the template holds it in (a token cannot be converted at synth)',
+      ],
+    ],
+    [
+      'a start timeout token in minutes',
+      { startTimeout: Duration.minutes(Token.asNumber({ Ref: 'Start' })) },
+      [
+        'startTimeout is a token in minutes: write Duration.seconds(<token>), the unit the template holds it in (a token cannot be converted at synth)',
+      ],
+    ],
+    [
+      'an AWS: tag key in capitals',
+      { tags: { 'AWS:team': 'v' } },
+      ["tag key must not start with 'aws:' or 'cdk-emr-serverless-session:', in any case, got 'AWS:team'"],
+    ],
+    [
+      'a parameter name under /aws',
+      { parameterName: '/aws/reserved/session' },
+      [
+        "parameterName must not begin with 'aws' or 'ssm' (in any case, after an optional '/'): SSM reserves them, got '/aws/reserved/session'",
+      ],
+    ],
+    [
+      'a parameter name beginning with SSM',
+      { parameterName: 'SSM-session' },
+      ["parameterName must not begin with 'aws' or 'ssm' (in any case, after an optional '/'): SSM reserves them, got 'SSM-session'"],
+    ],
+    [
+      'a parameter name with a space',
+      { parameterName: '/my session' },
+      ["parameterName must be 1 to 2048 characters of letters, digits and . - _ /, got '/my session'"],
+    ],
+    [
+      'a SNAPSHOT removal policy',
+      { removalPolicy: RemovalPolicy.SNAPSHOT },
+      ['removalPolicy must be DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE for a session, got SNAPSHOT: a session has no snapshot'],
+    ],
+  ])('%s', (_case, extra, errors) => {
+    expect(errorsOf(extra)).toEqual(errors);
+  });
+
+  test('a renewal token that resolves to nothing at synth (a Lazy producing undefined) is missing', () => {
+    const lazy = Lazy.string({ produce: () => undefined });
+    const stack = new Stack(new App(), 'Renewal');
+    expect(errorsOf({ renewal: SessionRenewal.ifEnded(lazy) }, { resolve: (v: unknown) => stack.resolve(v) })).toEqual([
+      renewalError('undefined', RENEWAL_FIX),
+    ]);
+  });
+
+  test('a renewal token that resolves to a CloudFormation expression, or a valid string, passes', () => {
+    const stack = new Stack(new App(), 'Renewal');
+    const parameter = new CfnParameter(stack, 'RunId').valueAsString;
+    const resolve = (v: unknown) => stack.resolve(v);
+    expect(errorsOf({ renewal: SessionRenewal.ifEnded(parameter) }, { resolve })).toEqual([]);
+    expect(errorsOf({ renewal: SessionRenewal.ifEnded(Lazy.string({ produce: () => 'run-7' })) }, { resolve })).toEqual([]);
+  });
+
+  test('durations given as tokens in the unit the template holds pass, and so does a token parameter name', () => {
+    expect(
+      errorsOf({
+        idleTimeout: Duration.minutes(Token.asNumber({ Ref: 'Idle' })),
+        startTimeout: Duration.seconds(Token.asNumber({ Ref: 'Start' })),
+        parameterName: Token.asString({ Ref: 'Name' }),
+      }),
+    ).toEqual([]);
+  });
+
+  test('iam.Role.customizeRoles placeholders (an ARN with no role name yet) pass, and only then', () => {
+    const placeholder = { executionRoleArn: 'arn:aws:iam::111122223333:role' };
+    expect(validateSessionProps(propsFor(placeholder), { precreatedRoles: true })).toEqual([]);
+    expect(validateSessionProps(propsFor(placeholder))).toEqual([expect.stringMatching(/^executionRole ARN must be an IAM role ARN/)]);
   });
 });
