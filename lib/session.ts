@@ -35,7 +35,14 @@ import { ImportedSession, ReplacementGrantTarget, SessionAttributes, SessionBase
 import { renderProperties, startTimeoutSecondsOf } from './session-properties';
 import { SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
-import { checkApplication, sessionPropsWarnings, SNAPSHOT_REFUSED, validateParameterName, validateSessionProps } from './validate-props';
+import {
+  checkApplication,
+  checkExecutionRoleTrust,
+  sessionPropsWarnings,
+  SNAPSHOT_REFUSED,
+  validateParameterName,
+  validateSessionProps,
+} from './validate-props';
 
 /** The context key `iam.Role.customizeRoles` sets: the app's roles are placeholders for pre-created ones. */
 const CUSTOMIZE_ROLES_CONTEXT = '@aws-cdk/iam:customizeRoles';
@@ -295,7 +302,7 @@ export class Session extends SessionBase implements ITaggable {
     }
     provider.addSession(this.resource, this.applicationArn, props.executionRole);
     this.warnAboutQuota(provider.sessionsOn(this.applicationArn));
-    this.node.addValidation({ validate: () => this.validateAtSynth(props.application, properties) });
+    this.node.addValidation({ validate: () => this.validateAtSynth(props.application, props.executionRole, properties) });
     // A session is replaced by nature, and CloudFormation refuses to change an export another stack
     // imports: other stacks read its attributes with Fn::GetStackOutput unless told otherwise.
     this.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
@@ -396,8 +403,15 @@ export class Session extends SessionBase implements ITaggable {
     return { ...Stack.of(this).tags.tagValues(), ...this.tags.tagValues() };
   }
 
-  private validateAtSynth(application: IApplicationRef, properties: SessionResourceProperties): string[] {
+  private validateAtSynth(application: IApplicationRef, executionRole: iam.IRole, properties: SessionResourceProperties): string[] {
     const errors = validateRenderedSize(Stack.of(this).resolve(properties));
+    if (executionRole instanceof iam.Role) {
+      // Its trust policy is complete at synth: assumedBy, and any statement added since.
+      const trust = Stack.of(this).resolve(executionRole.assumeRolePolicy?.toJSON());
+      checkExecutionRoleTrust(executionRole.node.path, trust).forEach((warning) =>
+        Annotations.of(this).addWarningV2('cdk-emr-serverless-session:execution-role-trust', warning),
+      );
+    }
     if (CfnApplication.isCfnApplication(application)) {
       const findings = checkApplication(application);
       findings.warnings.forEach((warning) =>

@@ -354,3 +354,28 @@ function isOlderThanMinRelease(release: string): boolean {
 function isNonBlank(value: string, maxLength: number): boolean {
   return value.length >= 1 && value.length <= maxLength && /\S/.test(value);
 }
+
+/** The service principal EMR Serverless assumes an execution role as. */
+const EMR_SERVERLESS_PRINCIPAL = 'emr-serverless.amazonaws.com';
+
+/**
+ * A warning when an execution role defined in the app does not let EMR Serverless assume it (its
+ * trust policy, resolved), so that StartSession would be refused at deploy. A policy that is a
+ * token, or names principals as tokens, is not judged.
+ */
+export function checkExecutionRoleTrust(roleName: string, trustPolicy: unknown): string[] {
+  const statements = (trustPolicy as { Statement?: unknown } | undefined)?.Statement;
+  if (!Array.isArray(statements)) {
+    return [];
+  }
+  const services = statements
+    .filter((statement) => statement?.Effect === 'Allow')
+    .flatMap((statement) => [statement?.Principal?.Service ?? []].flat());
+  if (services.some((service) => typeof service !== 'string' || service === EMR_SERVERLESS_PRINCIPAL)) {
+    return [];
+  }
+  return [
+    `executionRole ${roleName} does not trust ${EMR_SERVERLESS_PRINCIPAL}, so StartSession will be refused: ` +
+      `create it with assumedBy: new iam.ServicePrincipal('${EMR_SERVERLESS_PRINCIPAL}')`,
+  ];
+}

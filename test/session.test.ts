@@ -1,6 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnOutput, CfnParameter, CfnResource, Duration, ReferenceStrength, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import {
+  Annotations as CdkAnnotations,
+  App,
+  CfnOutput,
+  CfnParameter,
+  CfnResource,
+  Duration,
+  ReferenceStrength,
+  RemovalPolicy,
+  Stack,
+  Tags,
+} from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -560,5 +571,40 @@ describe('validation', () => {
         tags: { [text()]: text(), team: text() },
       }),
     ).not.toThrow();
+  });
+});
+
+describe('execution role trust', () => {
+  const trustWarnings = () =>
+    Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('does not trust emr-serverless.amazonaws.com'));
+
+  test('warns when a role defined in the app does not trust EMR Serverless, saying how to create it', () => {
+    const lambdaRole = new iam.Role(stack, 'LambdaRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    session({ executionRole: lambdaRole });
+    Annotations.fromStack(stack).hasWarning(
+      '/SessionStack/Session',
+      'executionRole SessionStack/LambdaRole does not trust emr-serverless.amazonaws.com, so StartSession will be refused: ' +
+        "create it with assumedBy: new iam.ServicePrincipal('emr-serverless.amazonaws.com') [ack: cdk-emr-serverless-session:execution-role-trust]",
+    );
+  });
+
+  test('no warning for a role that trusts EMR Serverless among others, nor for an imported role', () => {
+    const both = new iam.Role(stack, 'Both', {
+      assumedBy: new iam.CompositePrincipal(
+        new iam.ServicePrincipal('lambda.amazonaws.com'),
+        new iam.ServicePrincipal('emr-serverless.amazonaws.com'),
+      ),
+    });
+    session({ executionRole: both }, 'WithBoth');
+    session({ executionRole: iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/spark') }, 'WithImported');
+    session({}, 'WithFixture');
+    expect(trustWarnings()).toHaveLength(0);
+  });
+
+  test('the warning can be acknowledged by its id, as the README says', () => {
+    const lambdaRole = new iam.Role(stack, 'LambdaRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const created = session({ executionRole: lambdaRole });
+    CdkAnnotations.of(created).acknowledgeWarning('cdk-emr-serverless-session:execution-role-trust');
+    expect(trustWarnings()).toHaveLength(0);
   });
 });
