@@ -18,6 +18,7 @@ import {
   START_TIMEOUT_MIN_SECONDS,
   TERMINATE_TIMEOUT_SECONDS,
 } from '../lambda/shared/limits';
+import { IMMUTABLE_PROPERTIES } from '../lambda/shared/contract';
 import { statesIn } from '../lambda/session-states';
 import { WAITER } from '../lib/handler-budget';
 import { CONCURRENT_REQUESTS_DEFAULT } from '../lib/session-provider';
@@ -125,5 +126,19 @@ describe("the README's lifecycle table and limits state the handler's budgets", 
     [`${SESSIONS_PER_APPLICATION_QUOTA} concurrent sessions per application by default`],
   ])('"%s"', (fact) => {
     expect(README.replace(/\s+/g, ' ')).toContain(fact);
+  });
+});
+
+describe('the README\'s "Reading cdk diff" table names the properties the handler replaces a session for', () => {
+  const table = README.split('### Reading `cdk diff`')[1].split('\n\n')[2];
+  const replacingRow = table.split('\n').find((row) => row.includes('Starts a new session'))!;
+
+  test.each([...IMMUTABLE_PROPERTIES])('%s starts a new session', (property) => {
+    expect(replacingRow).toContain(`\`${property}\``);
+  });
+
+  test('no other property is in that row', () => {
+    const named = [...replacingRow.split('|')[1].matchAll(/`([A-Z]\w+)`/g)].map((match) => match[1]);
+    expect(named.sort()).toEqual([...IMMUTABLE_PROPERTIES].sort());
   });
 });

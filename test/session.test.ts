@@ -175,6 +175,13 @@ describe('resource', () => {
     expect(() => created.applyRemovalPolicy(RemovalPolicy.SNAPSHOT)).toThrow(snapshot);
   });
 
+  test("the README's escape hatch reaches the template's resource", () => {
+    const created = session();
+    const cfnSession = created.node.defaultChild!.node.defaultChild as CfnResource;
+    cfnSession.addMetadata('owner', 'data-platform');
+    Template.fromStack(stack).hasResource(RESOURCE_TYPE, { Metadata: { owner: 'data-platform' } });
+  });
+
   test('applyRemovalPolicy reaches the custom resource', () => {
     session().applyRemovalPolicy(RemovalPolicy.RETAIN);
     Template.fromStack(stack).hasResource(RESOURCE_TYPE, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
