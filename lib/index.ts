@@ -1,3 +1,3 @@
 export * from './session';
 export * from './session-renewal';
-export type { ConnectGrantOptions, ISession, SessionAttributes } from './session-base';
+export type { ConnectGrantOptions, ISession, SessionAttributes, SessionImportOptions } from './session-base';

@@ -1,4 +1,4 @@
-import { IResource, Resource } from 'aws-cdk-lib';
+import { Fn, IResource, Resource, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -14,7 +14,7 @@ export interface ConnectGrantOptions {
    * Grant on every session that replaces or renews this one, not only on the current session: the
    * grant is on the application's sessions, with the condition that they carry this session's
    * handle tag (`aws:ResourceTag/cdk-emr-serverless-session:handle`), so it needs no session id and
-   * survives replacement. Only for sessions defined in this app.
+   * survives replacement. For a session defined in this app, or one imported with its handle.
    *
    * @default false
    */
@@ -34,6 +34,29 @@ export interface SessionAttributes {
    * The id of the session.
    */
   readonly sessionId: string;
+
+  /**
+   * The session's handle, for a grant that survives its replacement (`grantConnect(grantee, {
+   * acrossReplacements: true })`).
+   *
+   * @default - the import cannot be granted across replacements
+   */
+  readonly handle?: string;
+}
+
+/**
+ * Options for importing a session by its ARN or by the SSM parameter that holds it.
+ */
+export interface SessionImportOptions {
+  /**
+   * The session's handle: the `handle` of the `Session` that declares it, `<stack name>/<logical
+   * id>` (the value of its `cdk-emr-serverless-session:handle` tag). With it, `grantConnect(grantee,
+   * { acrossReplacements: true })` grants on every session that replaces or renews the imported one,
+   * so that a consumer in another app keeps access across renewals.
+   *
+   * @default - the import cannot be granted across replacements
+   */
+  readonly handle?: string;
 }
 
 /**
@@ -109,8 +132,8 @@ export abstract class SessionBase extends Resource implements ISession {
     const target = this._replacementGrantTarget();
     if (!target) {
       throw new Error(
-        `grantConnect with acrossReplacements needs a Session defined in this app (${this.node.path} is imported): ` +
-          'only it knows the handle tag its replacements carry',
+        `grantConnect with acrossReplacements needs a Session defined in this app, or an import given its handle ` +
+          `(${this.node.path} was imported without one): the grant is conditioned on the handle tag its replacements carry`,
       );
     }
     const { applicationArn, handle } = target;
@@ -131,7 +154,7 @@ export abstract class SessionBase extends Resource implements ISession {
 
   /**
    * What a grant across replacements is on: the application, and the handle tag value every session
-   * in this place carries. Only a session defined in the app knows them.
+   * in this place carries. A session defined in the app knows them; an import, when given the handle.
    * @internal
    */
   protected _replacementGrantTarget(): ReplacementGrantTarget | undefined {
@@ -139,18 +162,32 @@ export abstract class SessionBase extends Resource implements ISession {
   }
 }
 
-/** A session defined elsewhere, known by its ARN and ids. */
+/** A session defined elsewhere, known by its ARN and ids, and maybe its handle. */
 export class ImportedSession extends SessionBase {
   public readonly sessionArn: string;
   public readonly applicationId: string;
   public readonly sessionId: string;
   public parameter?: ssm.IStringParameter;
+  private readonly handle?: string;
 
   constructor(scope: Construct, id: string, attrs: SessionAttributes & { readonly sessionArn: string }) {
     super(scope, id);
     this.sessionArn = attrs.sessionArn;
     this.applicationId = attrs.applicationId;
     this.sessionId = attrs.sessionId;
+    this.handle = attrs.handle;
+  }
+
+  /** @internal */
+  protected _replacementGrantTarget(): ReplacementGrantTarget | undefined {
+    if (this.handle === undefined) {
+      return undefined;
+    }
+    // The application's ARN is the session's up to '/sessions/': in the session's account and region.
+    const applicationArn = Token.isUnresolved(this.sessionArn)
+      ? Fn.select(0, Fn.split('/sessions/', this.sessionArn))
+      : this.sessionArn.split('/sessions/')[0];
+    return { applicationArn, handle: this.handle };
   }
 }
 

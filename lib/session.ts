@@ -31,7 +31,7 @@ import { SESSIONS_PER_APPLICATION_QUOTA } from '../lambda/shared/limits';
 import { validateRenderedSize } from './framework-limits';
 import { serviceTimeoutFor } from './handler-budget';
 import { sessionHandle } from '../lambda/shared/handle';
-import { ImportedSession, ReplacementGrantTarget, SessionAttributes, SessionBase, ISession } from './session-base';
+import { ImportedSession, ISession, ReplacementGrantTarget, SessionAttributes, SessionBase, SessionImportOptions } from './session-base';
 import { renderProperties, startTimeoutSecondsOf } from './session-properties';
 import { SessionProvider } from './session-provider';
 import { SessionRenewal } from './session-renewal';
@@ -205,7 +205,7 @@ export class Session extends SessionBase implements ITaggable {
   /**
    * Imports a session by its ARN.
    */
-  public static fromSessionArn(scope: Construct, id: string, sessionArn: string): ISession {
+  public static fromSessionArn(scope: Construct, id: string, sessionArn: string, options: SessionImportOptions = {}): ISession {
     // The resource part of the ARN is '/applications/<applicationId>/sessions/<sessionId>'.
     const resource = Stack.of(scope).splitArn(sessionArn, ArnFormat.NO_RESOURCE_NAME).resource;
     const parts = Token.isUnresolved(resource) ? undefined : resource.split('/');
@@ -215,7 +215,7 @@ export class Session extends SessionBase implements ITaggable {
       );
     }
     const part = (index: number) => parts?.[index] ?? Fn.select(index, Fn.split('/', resource));
-    return new ImportedSession(scope, id, { sessionArn, applicationId: part(2), sessionId: part(4) });
+    return new ImportedSession(scope, id, { sessionArn, applicationId: part(2), sessionId: part(4), handle: options.handle });
   }
 
   /**
@@ -223,9 +223,9 @@ export class Session extends SessionBase implements ITaggable {
    * this stack deploys, with CloudFormation's SSM parameter resolution, so a deploy picks up the
    * current session. The parameter itself is the `parameter` attribute, to grant reading at run time.
    */
-  public static fromParameterName(scope: Construct, id: string, parameterName: string): ISession {
+  public static fromParameterName(scope: Construct, id: string, parameterName: string, options: SessionImportOptions = {}): ISession {
     const sessionArn = ssm.StringParameter.valueForStringParameter(scope, parameterName);
-    const imported = Session.fromSessionArn(scope, id, sessionArn) as ImportedSession;
+    const imported = Session.fromSessionArn(scope, id, sessionArn, options) as ImportedSession;
     imported.parameter = ssm.StringParameter.fromStringParameterName(imported, 'Parameter', parameterName);
     return imported;
   }

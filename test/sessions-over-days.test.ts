@@ -202,12 +202,49 @@ describe('grantConnect', () => {
     expect(statement).toContain('"Resource":{"Fn::GetAtt":["Session88DA29BA","Arn"]}');
   });
 
-  test('fails: acrossReplacements on an imported session, which has no known handle', () => {
+  test('fails: acrossReplacements on an imported session without its handle, saying how to give it', () => {
     const imported = Session.fromSessionAttributes(producer, 'Imported', { applicationId: '00fapp', sessionId: '00fsess' });
     const notebook = new iam.Role(producer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => imported.grantConnect(notebook, { acrossReplacements: true })).toThrow(
-      /grantConnect with acrossReplacements needs a Session defined in this app \(Producer\/Imported is imported\)/,
+      'grantConnect with acrossReplacements needs a Session defined in this app, or an import given its handle ' +
+        '(Producer/Imported was imported without one): the grant is conditioned on the handle tag its replacements carry',
     );
+  });
+
+  test("an import by parameter name given the producer's handle grants across replacements, as the producer's own grant does", () => {
+    // A consumer in another app: it knows the parameter name and the handle, both plain strings.
+    const consumerApp = new App();
+    const consumer = new Stack(consumerApp, 'Notebooks', { env: ENV });
+    const imported = Session.fromParameterName(consumer, 'Current', '/analytics/session-arn', { handle: 'Analytics/Session88DA29BA' });
+    const notebook = new iam.Role(consumer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantConnect(notebook, { acrossReplacements: true });
+    const [statement] = Object.values(Template.fromStack(consumer).findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument
+      .Statement;
+    expect(statement.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/cdk-emr-serverless-session:handle': 'Analytics/Session88DA29BA' },
+    });
+    // The application's sessions, from the ARN the parameter holds at deploy: <application ARN>/sessions/*.
+    expect(statement.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [{ 'Fn::Select': [0, { 'Fn::Split': ['/sessions/', { Ref: expect.stringMatching(/^SsmParameterValue/) }] }] }, '/sessions/*'],
+      ],
+    });
+  });
+
+  test("an import by a literal ARN with its handle grants on that application's sessions", () => {
+    const imported = Session.fromSessionArn(
+      producer,
+      'ByArn',
+      'arn:aws:emr-serverless:eu-west-1:210987654321:/applications/00fapp/sessions/00fsess',
+      {
+        handle: 'Analytics/Session88DA29BA',
+      },
+    );
+    const notebook = new iam.Role(producer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantConnect(notebook, { acrossReplacements: true });
+    const statements = JSON.stringify(Template.fromStack(producer).toJSON());
+    expect(statements).toContain('"Resource":"arn:aws:emr-serverless:eu-west-1:210987654321:/applications/00fapp/sessions/*"');
   });
 });
 
