@@ -28,11 +28,18 @@ export function acknowledgeSessionsWildcard(policy: iam.Policy, sessionsArn: str
  * sessions, narrowed to those that carry one handle tag. Acknowledged on the grantee's policy only.
  */
 export function acknowledgeTaggedSessionsGrant(policy: IConstruct, sessionsArn: string): void {
-  Validations.of(policy).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${nagResourceName(policy, sessionsArn)}]`,
-    reason:
-      "A grant that survives the session's replacement cannot name a session id: it is on the application's sessions, " +
-      'with the condition that they carry the handle tag of one session in one stack (aws:ResourceTag/cdk-emr-serverless-session:handle).',
+  // Named at synth, once aws-cdk-lib has turned a reference to another stack into what the
+  // grantee's template holds (Fn::GetStackOutput for a weak one), which is what cdk-nag names.
+  policy.node.addValidation({
+    validate: () => {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(policy, sessionsArn)}]`,
+        reason:
+          "A grant that survives the session's replacement cannot name a session id: it is on the application's sessions, " +
+          'with the condition that they carry the handle tag of one session in one stack (aws:ResourceTag/cdk-emr-serverless-session:handle).',
+      });
+      return [];
+    },
   });
 }
 
@@ -63,9 +70,17 @@ export function acknowledgeProviderFindings(scope: IConstruct, provider: cr.Prov
   );
 }
 
-/** A resource as cdk-nag names it: references as `<LogicalId>` or `<LogicalId.Attribute>`, joins flattened. */
+/**
+ * A resource as cdk-nag names it: references as `<LogicalId>` or `<LogicalId.Attribute>`, another
+ * stack's export by its name, joins flattened; anything else (`Fn::GetStackOutput`) as its JSON.
+ */
 function nagResourceName(scope: IConstruct, value: string): string {
-  type Intrinsic = { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: unknown[]; Ref?: unknown };
+  type Intrinsic = {
+    'Fn::Join'?: [string, unknown[]];
+    'Fn::GetAtt'?: unknown[];
+    Ref?: unknown;
+    'Fn::ImportValue'?: unknown;
+  };
   const visit = (node: unknown): string => {
     if (typeof node === 'string') {
       return node.replace(/\${/g, '<').replace(/}/g, '>');
@@ -80,6 +95,9 @@ function nagResourceName(scope: IConstruct, value: string): string {
     }
     if (intrinsic.Ref !== undefined) {
       return `<${visit(intrinsic.Ref)}>`;
+    }
+    if (intrinsic['Fn::ImportValue'] !== undefined) {
+      return visit(intrinsic['Fn::ImportValue']);
     }
     return JSON.stringify(node);
   };

@@ -10,7 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../examples/app';
 import { Session } from '../lib';
 import { PROVIDER_ID } from '../lambda/shared/contract';
-import { executionRole, sessionsApplication } from '../tools/session-stacks';
+import { executionRole, FIXTURE_ENV, SessionsStack, sessionsApplication } from '../tools/session-stacks';
 
 function appWithNag(): App {
   const app = new App();
@@ -33,6 +33,25 @@ describe('cdk-nag AwsSolutions', () => {
     });
     expect(() => app.synth()).not.toThrow();
   });
+
+  test.each(['strong', 'weak'])(
+    'two stacks, %s references: a consumer granted across replacements is clean, as is the producer',
+    (strength) => {
+      const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': strength } });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const producer = new SessionsStack(app, 'Analytics', {
+        count: 1,
+        env: FIXTURE_ENV,
+        session: { parameterName: '/analytics/session-arn' },
+      });
+      const consumer = new Stack(app, 'Notebooks', { env: FIXTURE_ENV });
+      const [session] = producer.sessions;
+      session.grantConnect(new iam.Role(consumer, 'Notebook', { assumedBy: new iam.AccountRootPrincipal() }), { acrossReplacements: true });
+      const imported = Session.fromParameterName(consumer, 'Current', '/analytics/session-arn', { handle: session.handle });
+      imported.grantConnect(new iam.Role(consumer, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() }), { acrossReplacements: true });
+      expect(() => app.synth()).not.toThrow();
+    },
+  );
 
   test('fails: the acknowledgements are narrow enough that a wildcard added elsewhere is still reported', () => {
     const app = buildApp(appWithNag());
