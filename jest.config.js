@@ -11,6 +11,7 @@ const GATES = [
   '/test/scale\\.test\\.ts$',
   '/test/lifecycle/.*\\.test\\.ts$',
   '/test/integ/.*\\.test\\.ts$',
+  '/test/client-example\\.test\\.ts$',
 ];
 
 const common = {
