@@ -38,6 +38,8 @@ maybe('examples/client.py', () => {
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      // Importing the client would leave examples/__pycache__ behind.
+      PYTHONDONTWRITEBYTECODE: '1',
     };
   });
   afterAll(() => Promise.all([emulator.stop(), ssm.stop()]));
