@@ -27,8 +27,9 @@ export class SsmParameters {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = JSON.parse((await readBody(req)) || '{}');
-    const answer = (status: number, payload: unknown) =>
+    const answer = (status: number, payload: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(payload));
+    };
     if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter') {
       return answer(400, { __type: 'UnknownOperationException', message: `not stood in for: ${req.headers['x-amz-target']}` });
     }
