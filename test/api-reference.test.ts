@@ -46,9 +46,16 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 test('the assembly exports the session, its props, attributes and imports, with docs', () => {
   expect(Object.keys(assembly.types).sort()).toEqual(
-    ['ConnectGrantOptions', 'ISession', 'RuntimeConfiguration', 'Session', 'SessionAttributes', 'SessionProps', 'SessionRenewal'].map(
-      (name) => `${PACKAGE}.${name}`,
-    ),
+    [
+      'ConnectGrantOptions',
+      'ISession',
+      'RuntimeConfiguration',
+      'Session',
+      'SessionAttributes',
+      'SessionImportOptions',
+      'SessionProps',
+      'SessionRenewal',
+    ].map((name) => `${PACKAGE}.${name}`),
   );
   const session = assembly.types[`${PACKAGE}.Session`];
   expect(session.docs.summary).toMatch(/EMR Serverless interactive session/);
