@@ -43,8 +43,8 @@ export class SessionProvider extends Construct {
   public readonly serviceToken: string;
   /** The log group of every function of the provider, named after the stack. */
   public readonly logGroup: logs.LogGroup;
-  /** The session permissions; every session is deleted before them. */
-  private readonly policy: iam.Policy;
+  /** The session permissions of each function; every session is deleted before them. */
+  private readonly policies: iam.Policy[];
   /** The framework's entry function: every session references it, so what it depends on, every session does. */
   private readonly entryFunction: Construct;
 
@@ -61,6 +61,18 @@ export class SessionProvider extends Construct {
       'emr-serverless:TagResource',
       'emr-serverless:UntagResource',
     ],
+  });
+  /**
+   * onEvent never starts a session (isComplete does), so its own role holds neither StartSession
+   * nor PassRole: it reads, retags, searches and terminates.
+   */
+  private readonly onEventApplicationStatement = new iam.PolicyStatement({
+    sid: 'ListSessions',
+    actions: ['emr-serverless:ListSessions'],
+  });
+  private readonly onEventSessionStatement = new iam.PolicyStatement({
+    sid: 'ManageSessions',
+    actions: ['emr-serverless:GetSession', 'emr-serverless:TerminateSession', 'emr-serverless:TagResource', 'emr-serverless:UntagResource'],
   });
   private readonly passRoleStatement = new iam.PolicyStatement({
     sid: 'PassExecutionRoles',
@@ -87,11 +99,13 @@ export class SessionProvider extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     }));
     const handlerRole = this.lambdaRole('HandlerRole', logGroup);
+    const onEventRole = this.lambdaRole('OnEventRole', logGroup);
     const handler = (
       name: string,
       handlerExport: string,
       timeout: Duration,
       description: string,
+      role: iam.IRole,
       environment: Record<string, string> = {},
     ) =>
       new lambda.Function(this, name, {
@@ -101,7 +115,7 @@ export class SessionProvider extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: 256,
         timeout,
-        role: handlerRole,
+        role,
         logGroup,
         // One JSON object a line: the handler's decisions at INFO, the SDK's calls and retries at DEBUG.
         loggingFormat: lambda.LoggingFormat.JSON,
@@ -115,12 +129,14 @@ export class SessionProvider extends Construct {
       'onEvent',
       HANDLER_TIMEOUTS.onEvent,
       'Decides what each request does to an EMR Serverless session; terminates sessions',
+      onEventRole,
     );
     const isComplete = handler(
       'IsComplete',
       'isComplete',
       HANDLER_TIMEOUTS.isComplete,
       'Starts EMR Serverless sessions and reports when they are ready or terminated',
+      handlerRole,
     );
 
     const provider = new cr.Provider(this, 'Provider', {
@@ -134,15 +150,21 @@ export class SessionProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
 
-    this.policy = new iam.Policy(this, 'SessionPermissions', {
-      roles: [handlerRole],
-      statements: [this.applicationStatement, this.sessionStatement, this.passRoleStatement],
-    });
+    this.policies = [
+      new iam.Policy(this, 'SessionPermissions', {
+        roles: [handlerRole],
+        statements: [this.applicationStatement, this.sessionStatement, this.passRoleStatement],
+      }),
+      new iam.Policy(this, 'OnEventPermissions', {
+        roles: [onEventRole],
+        statements: [this.onEventApplicationStatement, this.onEventSessionStatement],
+      }),
+    ];
     // Every session references the framework's entry function (its ServiceToken), so making that
-    // function depend on the policy orders every session after the policy on create and before it
+    // function depend on the policies orders every session after them on create and before them
     // on delete, so that Delete may still terminate: one DependsOn for the stack, not one per session.
     this.entryFunction = provider.node.findChild('framework-onEvent');
-    this.entryFunction.node.addDependency(this.policy);
+    this.policies.forEach((policy) => this.entryFunction.node.addDependency(policy));
 
     acknowledgeProviderFindings(this, provider, [onEvent, isComplete]);
   }
@@ -157,8 +179,10 @@ export class SessionProvider extends Construct {
     if (this.count(applicationArn) === 1) {
       const sessionsArn = applicationSessionsArn(applicationArn);
       this.applicationStatement.addResources(applicationArn);
+      this.onEventApplicationStatement.addResources(applicationArn);
       this.sessionStatement.addResources(sessionsArn);
-      acknowledgeSessionsWildcard(this.policy, sessionsArn);
+      this.onEventSessionStatement.addResources(sessionsArn);
+      this.policies.forEach((policy) => acknowledgeSessionsWildcard(policy, sessionsArn));
     }
     if (this.count(executionRole.roleArn) === 1) {
       this.passRoleStatement.addResources(executionRole.roleArn);

@@ -109,15 +109,16 @@ describe('resource', () => {
     Template.fromStack(stack).hasResourceProperties(RESOURCE_TYPE, { Tags: { team: 'analytics', 'cost-center': '42' } });
   });
 
-  test('the session depends on its permissions through its ServiceToken, so they outlive it on delete', () => {
+  test("the session depends on both functions' permissions through its ServiceToken, so they outlive it on delete", () => {
     session();
     const template = Template.fromStack(stack);
-    const [policyId] = Object.keys(
-      template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('SessionPermissions') } }),
+    const policyIds = Object.keys(
+      template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('(Session|OnEvent)Permissions') } }),
     );
+    expect(policyIds).toHaveLength(2); // isComplete's and onEvent's
     const [sessionResource] = Object.values(template.findResources(RESOURCE_TYPE));
     const entryFunctionId = sessionResource.Properties.ServiceToken['Fn::GetAtt'][0];
-    expect(template.toJSON().Resources[entryFunctionId].DependsOn).toContain(policyId);
+    expect(template.toJSON().Resources[entryFunctionId].DependsOn).toEqual(expect.arrayContaining(policyIds));
   });
 
   test("starts after its role's policies, grants made after the session included, through one dependency per stack", () => {
@@ -346,6 +347,30 @@ describe('permissions', () => {
         Condition: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
       },
     ]);
+  });
+
+  test('onEvent, which never starts a session, has its own role: no StartSession, no PassRole, no GetSessionEndpoint', () => {
+    session();
+    const template = Template.fromStack(stack);
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('OnEventPermissions') } }),
+    );
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'ListSessions', Effect: 'Allow', Action: 'emr-serverless:ListSessions', Resource: { 'Fn::GetAtt': ['Application', 'Arn'] } },
+      {
+        Sid: 'ManageSessions',
+        Effect: 'Allow',
+        Action: [
+          'emr-serverless:GetSession',
+          'emr-serverless:TerminateSession',
+          'emr-serverless:TagResource',
+          'emr-serverless:UntagResource',
+        ],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Application', 'Arn'] }, '/sessions/*']] },
+      },
+    ]);
+    const onEvent = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.onEvent' } }))[0];
+    expect(policy.Properties.Roles).toEqual([onEvent.Properties.Role['Fn::GetAtt'][0]].map((role) => ({ Ref: role })));
   });
 
   test('no statement anywhere in the stack grants on Resource "*"', () => {
