@@ -28,6 +28,7 @@ const common = {
 module.exports = {
   testTimeout: 60000,
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  globalTeardown: '<rootDir>/scripts/jest-global-teardown.js',
   projects: [
     {
       ...common,
