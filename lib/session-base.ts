@@ -22,29 +22,6 @@ export interface ConnectGrantOptions {
 }
 
 /**
- * The identity of a session, to import one from another stack or from outside CDK.
- */
-export interface SessionAttributes {
-  /**
-   * The id of the application the session runs on.
-   */
-  readonly applicationId: string;
-
-  /**
-   * The id of the session.
-   */
-  readonly sessionId: string;
-
-  /**
-   * The session's handle, for a grant that survives its replacement (`grantConnect(grantee, {
-   * acrossReplacements: true })`).
-   *
-   * @default - the import cannot be granted across replacements
-   */
-  readonly handle?: string;
-}
-
-/**
  * Options for importing a session by its ARN or by the SSM parameter that holds it.
  */
 export interface SessionImportOptions {
@@ -57,6 +34,21 @@ export interface SessionImportOptions {
    * @default - the import cannot be granted across replacements
    */
   readonly handle?: string;
+}
+
+/**
+ * The identity of a session, to import one from another stack or from outside CDK.
+ */
+export interface SessionAttributes extends SessionImportOptions {
+  /**
+   * The id of the application the session runs on.
+   */
+  readonly applicationId: string;
+
+  /**
+   * The id of the session.
+   */
+  readonly sessionId: string;
 }
 
 /**

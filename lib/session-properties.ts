@@ -3,6 +3,9 @@ import { ATTRIBUTES_REVISION, RenewalMode, RuntimeConfigurationProperty, Session
 import { START_TIMEOUT_DEFAULT_SECONDS } from '../lambda/shared/limits';
 import type { RuntimeConfiguration, SessionProps } from './session';
 
+/** The unit the template holds each duration prop in, as StartSession and the handler take it. */
+export const TEMPLATE_UNITS = { idleTimeout: 'minutes', startTimeout: 'seconds' } as const;
+
 /**
  * The custom resource's properties for a session's props, the handler's side of the contract.
  *
@@ -15,7 +18,7 @@ export function renderProperties(props: SessionProps, tags: Record<string, strin
     ApplicationId: props.application.applicationRef.applicationId,
     ExecutionRoleArn: props.executionRole.roleArn,
     ...(props.sessionName !== undefined && { Name: props.sessionName }),
-    ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: amountIn(props.idleTimeout, 'minutes') }),
+    ...(props.idleTimeout !== undefined && { IdleTimeoutMinutes: amountIn(props.idleTimeout, TEMPLATE_UNITS.idleTimeout) }),
     ...(props.runtimeConfiguration?.length && { RuntimeConfiguration: props.runtimeConfiguration.map(renderConfiguration) }),
     ...(tags !== undefined && { Tags: tags }),
     ...(props.startTimeout !== undefined && { StartTimeoutSeconds: startTimeoutSecondsOf(props) }),
@@ -26,7 +29,7 @@ export function renderProperties(props: SessionProps, tags: Record<string, strin
 
 /** The start timeout in seconds, the handler's default when the props leave it out. */
 export function startTimeoutSecondsOf(props: SessionProps): number {
-  return props.startTimeout === undefined ? START_TIMEOUT_DEFAULT_SECONDS : amountIn(props.startTimeout, 'seconds');
+  return props.startTimeout === undefined ? START_TIMEOUT_DEFAULT_SECONDS : amountIn(props.startTimeout, TEMPLATE_UNITS.startTimeout);
 }
 
 /**

@@ -8,6 +8,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { LOG_GROUP_ENV, PROVIDER_ID } from '../lambda/shared/contract';
 import { HANDLER_TIMEOUTS, WAITER } from './handler-budget';
+import { EMR_SERVERLESS_PRINCIPAL } from './validate-props';
 import { acknowledgeProviderFindings, acknowledgeSessionsWildcard } from './nag-acknowledgements';
 
 /** The bundled handler: built by `npm run bundle` (run by `npm ci` through `prepare`) and shipped in the package. */
@@ -44,41 +45,10 @@ export class SessionProvider extends Construct {
   /** The log group of every function of the provider, named after the stack. */
   public readonly logGroup: logs.LogGroup;
   /** The session permissions of each function; every session is deleted before them. */
-  private readonly policies: iam.Policy[];
+  private readonly permissions: SessionPermissions[];
   /** The framework's entry function: every session references it, so what it depends on, every session does. */
   private readonly entryFunction: Construct;
 
-  private readonly applicationStatement = new iam.PolicyStatement({
-    sid: 'StartAndListSessions',
-    actions: ['emr-serverless:StartSession', 'emr-serverless:ListSessions'],
-  });
-  private readonly sessionStatement = new iam.PolicyStatement({
-    sid: 'ManageSessions',
-    actions: [
-      'emr-serverless:GetSession',
-      'emr-serverless:GetSessionEndpoint',
-      'emr-serverless:TerminateSession',
-      'emr-serverless:TagResource',
-      'emr-serverless:UntagResource',
-    ],
-  });
-  /**
-   * onEvent never starts a session (isComplete does), so its own role holds neither StartSession
-   * nor PassRole: it reads, retags, searches and terminates.
-   */
-  private readonly onEventApplicationStatement = new iam.PolicyStatement({
-    sid: 'ListSessions',
-    actions: ['emr-serverless:ListSessions'],
-  });
-  private readonly onEventSessionStatement = new iam.PolicyStatement({
-    sid: 'ManageSessions',
-    actions: ['emr-serverless:GetSession', 'emr-serverless:TerminateSession', 'emr-serverless:TagResource', 'emr-serverless:UntagResource'],
-  });
-  private readonly passRoleStatement = new iam.PolicyStatement({
-    sid: 'PassExecutionRoles',
-    actions: ['iam:PassRole'],
-    conditions: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
-  });
   /** How many sessions are on each application and execution role, by resolved ARN. */
   private readonly grants = new Map<string, number>();
   /** Every session of the stack, in the order they were declared: the lanes they are started in. */
@@ -150,21 +120,15 @@ export class SessionProvider extends Construct {
     });
     this.serviceToken = provider.serviceToken;
 
-    this.policies = [
-      new iam.Policy(this, 'SessionPermissions', {
-        roles: [handlerRole],
-        statements: [this.applicationStatement, this.sessionStatement, this.passRoleStatement],
-      }),
-      new iam.Policy(this, 'OnEventPermissions', {
-        roles: [onEventRole],
-        statements: [this.onEventApplicationStatement, this.onEventSessionStatement],
-      }),
+    this.permissions = [
+      new SessionPermissions(this, 'SessionPermissions', handlerRole, FUNCTION_PERMISSIONS.isComplete),
+      new SessionPermissions(this, 'OnEventPermissions', onEventRole, FUNCTION_PERMISSIONS.onEvent),
     ];
     // Every session references the framework's entry function (its ServiceToken), so making that
     // function depend on the policies orders every session after them on create and before them
     // on delete, so that Delete may still terminate: one DependsOn for the stack, not one per session.
     this.entryFunction = provider.node.findChild('framework-onEvent');
-    this.policies.forEach((policy) => this.entryFunction.node.addDependency(policy));
+    this.permissions.forEach(({ policy }) => this.entryFunction.node.addDependency(policy));
 
     acknowledgeProviderFindings(this, provider, [onEvent, isComplete]);
   }
@@ -177,15 +141,10 @@ export class SessionProvider extends Construct {
    */
   public addSession(session: Construct, applicationArn: string, executionRole: iam.IRole): void {
     if (this.count(applicationArn) === 1) {
-      const sessionsArn = applicationSessionsArn(applicationArn);
-      this.applicationStatement.addResources(applicationArn);
-      this.onEventApplicationStatement.addResources(applicationArn);
-      this.sessionStatement.addResources(sessionsArn);
-      this.onEventSessionStatement.addResources(sessionsArn);
-      this.policies.forEach((policy) => acknowledgeSessionsWildcard(policy, sessionsArn));
+      this.permissions.forEach((permissions) => permissions.addApplication(applicationArn));
     }
     if (this.count(executionRole.roleArn) === 1) {
-      this.passRoleStatement.addResources(executionRole.roleArn);
+      this.permissions.forEach((permissions) => permissions.addExecutionRole(executionRole.roleArn));
     }
     this.orderAfter(executionRole);
     this.addToLane(session);
@@ -238,6 +197,79 @@ export class SessionProvider extends Construct {
     const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     return role;
+  }
+}
+
+/** What one handler function may do to sessions, on what; `passRole`: whether it starts them. */
+interface FunctionPermissions {
+  readonly onApplication: { readonly sid: string; readonly actions: string[] };
+  readonly onSessions: string[];
+  readonly passRole: boolean;
+}
+
+/**
+ * What each handler function may do, beyond writing its logs. onEvent never starts a session
+ * (isComplete does), so its role holds neither StartSession, GetSessionEndpoint nor PassRole: it
+ * reads, retags, searches and terminates.
+ */
+const FUNCTION_PERMISSIONS: Record<'isComplete' | 'onEvent', FunctionPermissions> = {
+  isComplete: {
+    onApplication: { sid: 'StartAndListSessions', actions: ['emr-serverless:StartSession', 'emr-serverless:ListSessions'] },
+    onSessions: [
+      'emr-serverless:GetSession',
+      'emr-serverless:GetSessionEndpoint',
+      'emr-serverless:TerminateSession',
+      'emr-serverless:TagResource',
+      'emr-serverless:UntagResource',
+    ],
+    passRole: true,
+  },
+  onEvent: {
+    onApplication: { sid: 'ListSessions', actions: ['emr-serverless:ListSessions'] },
+    onSessions: [
+      'emr-serverless:GetSession',
+      'emr-serverless:TerminateSession',
+      'emr-serverless:TagResource',
+      'emr-serverless:UntagResource',
+    ],
+    passRole: false,
+  },
+};
+
+/**
+ * One function's session policy: a statement on the applications, one on their sessions and, for a
+ * function that starts sessions, one passing the execution roles. They grow by ARNs, never by
+ * statements, so that hundreds of sessions stay within IAM's inline-policy limit.
+ */
+class SessionPermissions {
+  public readonly policy: iam.Policy;
+  private readonly onApplication: iam.PolicyStatement;
+  private readonly onSessions: iam.PolicyStatement;
+  private readonly passRole?: iam.PolicyStatement;
+
+  constructor(scope: Construct, id: string, role: iam.IRole, permissions: FunctionPermissions) {
+    this.onApplication = new iam.PolicyStatement(permissions.onApplication);
+    this.onSessions = new iam.PolicyStatement({ sid: 'ManageSessions', actions: permissions.onSessions });
+    this.passRole = permissions.passRole
+      ? new iam.PolicyStatement({
+          sid: 'PassExecutionRoles',
+          actions: ['iam:PassRole'],
+          conditions: { StringEquals: { 'iam:PassedToService': EMR_SERVERLESS_PRINCIPAL } },
+        })
+      : undefined;
+    const statements = [this.onApplication, this.onSessions, ...(this.passRole ? [this.passRole] : [])];
+    this.policy = new iam.Policy(scope, id, { roles: [role], statements });
+  }
+
+  public addApplication(applicationArn: string): void {
+    const sessionsArn = applicationSessionsArn(applicationArn);
+    this.onApplication.addResources(applicationArn);
+    this.onSessions.addResources(sessionsArn);
+    acknowledgeSessionsWildcard(this.policy, sessionsArn);
+  }
+
+  public addExecutionRole(roleArn: string): void {
+    this.passRole?.addResources(roleArn);
   }
 }
 

@@ -282,7 +282,7 @@ export class Session extends SessionBase implements ITaggable {
 
   constructor(scope: Construct, id: string, props: SessionProps) {
     super(scope, id);
-    this.validate(props);
+    this.warnAboutProps(props);
     this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
     this.applicationArn = props.application.applicationRef.applicationArn;
 
@@ -302,7 +302,7 @@ export class Session extends SessionBase implements ITaggable {
     }
     provider.addSession(this.resource, this.applicationArn, props.executionRole);
     this.warnAboutQuota(provider.sessionsOn(this.applicationArn));
-    this.node.addValidation({ validate: () => this.validateAtSynth(props.application, props.executionRole, properties) });
+    this.node.addValidation({ validate: () => this.validateAtSynth(props, properties) });
     // A session is replaced by nature, and CloudFormation refuses to change an export another stack
     // imports: other stacks read its attributes with Fn::GetStackOutput unless told otherwise.
     this.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
@@ -367,22 +367,8 @@ export class Session extends SessionBase implements ITaggable {
     return this.resource.node.defaultChild as CfnResource;
   }
 
-  /**
-   * Reports every mistake in the props at synth, as aws-cdk-lib reports its own (`[path] message`,
-   * every construct of the app at once), and warns about props that are allowed but likely wrong.
-   */
-  private validate(props: SessionProps): void {
-    this.node.addValidation({
-      // The tags as they end up: Tags.of(...) and the stack's tags arrive after the constructor.
-      validate: () =>
-        validateSessionProps(
-          { ...props, tags: this.userTags() },
-          {
-            resolve: (value) => Stack.of(this).resolve(value),
-            precreatedRoles: this.node.tryGetContext(CUSTOMIZE_ROLES_CONTEXT) !== undefined,
-          },
-        ),
-    });
+  /** Warns, at once, about props that are allowed but likely wrong. */
+  private warnAboutProps(props: SessionProps): void {
     sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
   }
 
@@ -403,11 +389,24 @@ export class Session extends SessionBase implements ITaggable {
     return { ...Stack.of(this).tags.tagValues(), ...this.tags.tagValues() };
   }
 
-  private validateAtSynth(application: IApplicationRef, executionRole: iam.IRole, properties: SessionResourceProperties): string[] {
-    const errors = validateRenderedSize(Stack.of(this).resolve(properties));
+  /**
+   * Every mistake in the props, reported at synth as aws-cdk-lib reports its own (`[path] message`,
+   * every construct of the app at once), with the tags as they end up (Tags.of(...) and the stack's
+   * arrive after the constructor); and the warnings that need the finished app.
+   */
+  private validateAtSynth(props: SessionProps, properties: SessionResourceProperties): string[] {
+    const stack = Stack.of(this);
+    const errors = [
+      ...validateSessionProps(
+        { ...props, tags: this.userTags() },
+        { resolve: (value) => stack.resolve(value), precreatedRoles: this.node.tryGetContext(CUSTOMIZE_ROLES_CONTEXT) !== undefined },
+      ),
+      ...validateRenderedSize(stack.resolve(properties)),
+    ];
+    const { application, executionRole } = props;
     if (executionRole instanceof iam.Role) {
       // Its trust policy is complete at synth: assumedBy, and any statement added since.
-      const trust = Stack.of(this).resolve(executionRole.assumeRolePolicy?.toJSON());
+      const trust = stack.resolve(executionRole.assumeRolePolicy?.toJSON());
       checkExecutionRoleTrust(executionRole.node.path, trust).forEach((warning) =>
         Annotations.of(this).addWarningV2('cdk-emr-serverless-session:execution-role-trust', warning),
       );

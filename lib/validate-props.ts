@@ -3,6 +3,7 @@ import { CfnApplication } from 'aws-cdk-lib/aws-emrserverless';
 import { LIBRARY_TAG_COUNT, RESERVED_TAG_PREFIX } from '../lambda/shared/contract';
 import { SERVICE_TAGS_MAX, START_TIMEOUT_MAX_SECONDS, START_TIMEOUT_MIN_SECONDS } from '../lambda/shared/limits';
 import type { RuntimeConfiguration, SessionProps } from './session';
+import { TEMPLATE_UNITS } from './session-properties';
 import type { SessionRenewal } from './session-renewal';
 
 // The StartSession constraints, from the API reference:
@@ -10,6 +11,8 @@ import type { SessionRenewal } from './session-renewal';
 const APPLICATION_ID = /^[0-9a-z]{1,64}$/;
 const EXECUTION_ROLE_ARN = /^arn:(aws[a-zA-Z0-9-]*):iam::([0-9]{12}):(role((\u002F)|(\u002F[\u0021-\u007F]+\u002F))[\w+=,.@-]+)$/;
 const EXECUTION_ROLE_ARN_LENGTH = { min: 20, max: 2048 };
+/** What `iam.Role.customizeRoles` puts in place of a role still to be created: an ARN with no role name. */
+const PRECREATED_ROLE_PLACEHOLDER = /^arn:aws[a-zA-Z0-9-]*:iam::[0-9]{12}:role$/;
 /** The limits the prop docs and the README state; `test/docs.test.ts` holds them to it. */
 export const NAME_MAX_LENGTH = 256;
 export const IDLE_TIMEOUT_MAX_MINUTES = 1_000_000;
@@ -42,7 +45,7 @@ export interface ValidationContext {
   readonly resolve?: (value: unknown) => unknown;
   /**
    * `iam.Role.customizeRoles` is on: roles defined in the app are placeholders for pre-created
-   * ones, whose ARNs name no role yet.
+   * ones, whose ARNs name no role yet; such an ARN is accepted, and any other is checked as ever.
    */
   readonly precreatedRoles?: boolean;
 }
@@ -55,7 +58,7 @@ export interface ValidationContext {
 export function validateSessionProps(props: SessionProps, context: ValidationContext = {}): string[] {
   return [
     ...validateApplicationId(props.application.applicationRef.applicationId),
-    ...(context.precreatedRoles ? [] : validateExecutionRoleArn(props.executionRole.roleArn)),
+    ...validateExecutionRoleArn(props.executionRole.roleArn, context.precreatedRoles),
     ...validateSessionName(props.sessionName),
     ...validateIdleTimeout(props.idleTimeout),
     ...validateStartTimeout(props.startTimeout),
@@ -132,8 +135,8 @@ function validateApplicationId(applicationId: string): string[] {
   return [`application id must be 1 to 64 characters of [0-9a-z], got '${applicationId}'`];
 }
 
-function validateExecutionRoleArn(arn: string): string[] {
-  if (Token.isUnresolved(arn)) {
+function validateExecutionRoleArn(arn: string, precreatedRoles = false): string[] {
+  if (Token.isUnresolved(arn) || (precreatedRoles && PRECREATED_ROLE_PLACEHOLDER.test(arn))) {
     return [];
   }
   const { min, max } = EXECUTION_ROLE_ARN_LENGTH;
@@ -174,7 +177,7 @@ function validateIdleTimeout(idleTimeout: Duration | undefined): string[] {
     return [];
   }
   if (idleTimeout.isUnresolved()) {
-    return validateTokenUnit('idleTimeout', idleTimeout, 'minutes');
+    return validateTokenUnit('idleTimeout', idleTimeout, TEMPLATE_UNITS.idleTimeout);
   }
   const minutes = idleTimeout.toMilliseconds() / 60_000;
   if (!Number.isInteger(minutes) || minutes < 0 || minutes > IDLE_TIMEOUT_MAX_MINUTES) {
@@ -190,7 +193,7 @@ function validateStartTimeout(startTimeout: Duration | undefined): string[] {
     return [];
   }
   if (startTimeout.isUnresolved()) {
-    return validateTokenUnit('startTimeout', startTimeout, 'seconds');
+    return validateTokenUnit('startTimeout', startTimeout, TEMPLATE_UNITS.startTimeout);
   }
   const seconds = startTimeout.toMilliseconds() / 1000;
   if (!Number.isInteger(seconds) || seconds < START_TIMEOUT_MIN_SECONDS || seconds > START_TIMEOUT_MAX_SECONDS) {
@@ -355,8 +358,8 @@ function isNonBlank(value: string, maxLength: number): boolean {
   return value.length >= 1 && value.length <= maxLength && /\S/.test(value);
 }
 
-/** The service principal EMR Serverless assumes an execution role as. */
-const EMR_SERVERLESS_PRINCIPAL = 'emr-serverless.amazonaws.com';
+/** The service principal EMR Serverless assumes an execution role as, and the one it is passed to. */
+export const EMR_SERVERLESS_PRINCIPAL = 'emr-serverless.amazonaws.com';
 
 /**
  * A warning when an execution role defined in the app does not let EMR Serverless assume it (its

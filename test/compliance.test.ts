@@ -26,7 +26,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('a session on an imported application is clean too', () => {
     const app = appWithNag();
-    const stack = new Stack(app, 'Imported', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stack = new Stack(app, 'Imported', { env: FIXTURE_ENV });
     new Session(stack, 'Session', {
       application: emrserverless.CfnApplication.fromApplicationId(stack, 'Application', '00fimported01'),
       executionRole: iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::123456789012:role/SessionRole'),
@@ -112,7 +112,7 @@ describe('cfn-lint', () => {
     'a stack that reads session attributes passes it too, but for E6101 on Fn::GetStackOutput, an intrinsic cfn-lint does not know yet',
     () => {
       const app = new App();
-      const env = { account: '123456789012', region: 'us-east-1' };
+      const env = FIXTURE_ENV;
       const producer = new Stack(app, 'Producer', { env });
       const session = new Session(producer, 'Session', {
         application: sessionsApplication(producer),

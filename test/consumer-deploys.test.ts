@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Session } from '../lib';
+import { Session, SessionRenewal } from '../lib';
 import { CDK_CLI_BUNDLE } from '../tools/installed-files';
 import { FIXTURE_ENV, SessionsStack } from '../tools/session-stacks';
 
@@ -35,12 +35,13 @@ test('the pinned CLI never skips a stack with an SSM-typed parameter, and skips 
   );
 });
 
-describe('after a renewal, cdk deploy --all', () => {
+/** The app before and after a renewal: the producer's renewal token is all that differs. */
+function appRenewedWith(renewalToken: string) {
   const app = new App();
   const producer = new SessionsStack(app, 'Analytics', {
     count: 1,
     env: FIXTURE_ENV,
-    session: { parameterName: '/analytics/session-arn' },
+    session: { parameterName: '/analytics/session-arn', renewal: SessionRenewal.ifEnded(renewalToken) },
   });
   const [session] = producer.sessions;
   const weak = new Stack(app, 'WeakConsumer', { env: FIXTURE_ENV });
@@ -48,13 +49,23 @@ describe('after a renewal, cdk deploy --all', () => {
   const following = new Stack(app, 'FollowingConsumer', { env: FIXTURE_ENV });
   const current = Session.fromParameterName(following, 'Current', '/analytics/session-arn', { handle: session.handle });
   new CfnOutput(following, 'Arn', { value: current.sessionArn });
+  const template = (stack: Stack) => Template.fromStack(stack).toJSON();
+  return { producer: template(producer), weak: template(weak), following: template(following), followingStack: following, weakStack: weak };
+}
 
-  test('skips a weak consumer: its template holds Fn::GetStackOutput, the same before and after, and no SSM parameter', () => {
-    expect(JSON.stringify(Template.fromStack(weak).toJSON())).toContain('Fn::GetStackOutput');
-    expect(ssmParametersThatForceADeploy(weak)).toEqual([]);
+describe('after a renewal, cdk deploy --all', () => {
+  const before = appRenewedWith('run-1');
+  const after = appRenewedWith('run-2');
+
+  test('skips a weak consumer: its template (Fn::GetStackOutput) is the same before and after, and it has no SSM parameter', () => {
+    expect(after.producer).not.toEqual(before.producer);
+    expect(JSON.stringify(after.weak)).toContain('Fn::GetStackOutput');
+    expect(after.weak).toEqual(before.weak);
+    expect(ssmParametersThatForceADeploy(after.weakStack)).toEqual([]);
   });
 
-  test('deploys a Session.fromParameterName consumer again, which reads the current ARN', () => {
-    expect(ssmParametersThatForceADeploy(following)).toHaveLength(1);
+  test('deploys a Session.fromParameterName consumer again, though its template is the same too: it has an SSM parameter', () => {
+    expect(after.following).toEqual(before.following);
+    expect(ssmParametersThatForceADeploy(after.followingStack)).toHaveLength(1);
   });
 });

@@ -8,11 +8,11 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as contract from '../lambda/shared/contract';
 import { Session, SessionRenewal } from '../lib';
-import { executionRole, sessionsApplication } from '../tools/session-stacks';
+import { executionRole, FIXTURE_ENV, sessionsApplication } from '../tools/session-stacks';
 
 function stackWithEverySessionProp(): Stack {
   const app = new App();
-  const stack = new Stack(app, 'ContractStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = new Stack(app, 'ContractStack', { env: FIXTURE_ENV });
   new Session(stack, 'Session', {
     application: sessionsApplication(stack),
     executionRole: executionRole(stack, 'Role'),

@@ -556,7 +556,7 @@ describe('validation', () => {
     );
   });
 
-  test('iam.Role.customizeRoles: the placeholder of a pre-created role is accepted, and synth writes its report of the roles to create', () => {
+  test('iam.Role.customizeRoles: a session whose execution role is one to pre-create synthesizes, and the report lists that role', () => {
     const platformApp = new App();
     const platformStack = new Stack(platformApp, 'Platform', { env: ENV });
     iam.Role.customizeRoles(platformStack);

@@ -11,9 +11,9 @@ import { Construct } from 'constructs';
 import { RESOURCE_TYPE } from '../lambda/shared/contract';
 import { sessionHandle } from '../lambda/shared/handle';
 import { Session, SessionProps, SessionRenewal } from '../lib';
-import { executionRole, sessionsApplication } from '../tools/session-stacks';
+import { executionRole, FIXTURE_ENV, sessionsApplication } from '../tools/session-stacks';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
+const ENV = FIXTURE_ENV;
 let app: App;
 let producer: Stack;
 

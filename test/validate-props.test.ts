@@ -399,5 +399,9 @@ describe('the mistakes a new user makes, each refused in the words of the prop t
     const placeholder = { executionRoleArn: 'arn:aws:iam::111122223333:role' };
     expect(validateSessionProps(propsFor(placeholder), { precreatedRoles: true })).toEqual([]);
     expect(validateSessionProps(propsFor(placeholder))).toEqual([expect.stringMatching(/^executionRole ARN must be an IAM role ARN/)]);
+    const user = { executionRoleArn: 'arn:aws:iam::111122223333:user/alice' };
+    expect(validateSessionProps(propsFor(user), { precreatedRoles: true })).toEqual([
+      expect.stringMatching(/^executionRole ARN must be an IAM role ARN/),
+    ]);
   });
 });

@@ -10,11 +10,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { Session, SessionProps } from '../lib';
+import { ACCOUNT, REGION } from './local-cloud/local-stack';
 
 export type Variant = 'baseline' | 'library';
 
 /** The account and region the fixture's stacks synthesize for. */
-export const FIXTURE_ENV = { account: '123456789012', region: 'us-east-1' };
+export const FIXTURE_ENV = { account: ACCOUNT, region: REGION };
 
 const SESSION_PROPERTIES = {
   idleTimeoutMinutes: 30,

@@ -51,9 +51,9 @@ export function sessionIdOf(physicalId: string): string {
 function handlerCalls(driver: CloudFormationDriver, emulator: EmrServerlessEmulator): { exportName: HandlerExport; calls: Operation[] }[] {
   const operationOf = new Map(emulator.requests.map((r) => [r.sdkCallId, r.operation]));
   return driver.framework.invocationLog
-    .filter((invocation) => invocation.exportName in SDK_CALLS_PER_INVOCATION)
+    .filter((invocation) => invocation.handlerExport !== undefined)
     .map((invocation) => ({
-      exportName: invocation.exportName as HandlerExport,
+      exportName: invocation.handlerExport as HandlerExport,
       calls: outsideSearch(invocation.sdkCallIds.flatMap((id) => operationOf.get(id) ?? [])),
     }));
 }

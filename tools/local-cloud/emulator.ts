@@ -300,22 +300,11 @@ export class EmrServerlessEmulator {
     const raw = await readBody(req);
     const body = raw ? JSON.parse(raw) : undefined;
     const route = this.route(req.method ?? 'GET', url.pathname);
+    const arrived = { method: req.method!, path: url.pathname, body, at: this.now(), sdkCallId: sdkCallIdOf(req) };
     if (!route) {
-      return this.send(
-        res,
-        { operation: 'UnknownOperation', method: req.method!, path: url.pathname, body, at: this.now(), sdkCallId: sdkCallIdOf(req) },
-        404,
-        errorBody('UnknownOperationException', 'no such route'),
-      );
+      return this.send(res, { operation: 'UnknownOperation', ...arrived }, 404, errorBody('UnknownOperationException', 'no such route'));
     }
-    const record = {
-      operation: route.operation,
-      method: req.method!,
-      path: url.pathname,
-      body,
-      at: this.now(),
-      sdkCallId: sdkCallIdOf(req),
-    };
+    const record = { operation: route.operation, ...arrived };
     if (!this.withinRate(route.operation)) {
       return this.send(res, record, 429, errorBody('ThrottlingException', 'Rate exceeded'));
     }

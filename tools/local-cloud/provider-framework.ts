@@ -54,8 +54,8 @@ export interface FunctionCode {
 /** One invocation of a function, as Lambda would bill it. */
 export interface Invocation {
   readonly function: string;
-  /** The handler export it ran: `onEvent` or `isComplete` for the user handler, the framework's own otherwise. */
-  readonly exportName: string;
+  /** The user handler's export it ran (`onEvent` or `isComplete`); undefined for the framework's own functions. */
+  readonly handlerExport?: string;
   /** The SDK calls it made over HTTP, by `amz-sdk-invocation-id` (an SDK call's retries share one). */
   readonly sdkCallIds: readonly string[];
   readonly memoryMb: number;
@@ -425,7 +425,7 @@ export class LocalProviderFramework {
     const durationMs = Math.ceil(Math.max(Date.now() - started.clock, performance.now() - started.real));
     this.invocationLog.push({
       function: code.name,
-      exportName: code.exportName,
+      handlerExport: [...this.options.userFunctions.values()].includes(code) ? code.exportName : undefined,
       sdkCallIds: [...sdkCallIds],
       memoryMb: code.memoryMb,
       architecture: code.architecture,
