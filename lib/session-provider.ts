@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,6 +24,16 @@ const HANDLER_ASSET = path.join(__dirname, '..', 'lambda-dist', 'session-handler
 export const CONCURRENT_REQUESTS_DEFAULT = 5;
 /** The context key that sets how many of a stack's sessions CloudFormation works on at once. */
 export const CONCURRENT_REQUESTS_CONTEXT = 'cdk-emr-serverless-session:concurrentRequests';
+
+/**
+ * The handler's log group name: one a user finds from the stack's name, made unique by the stack's
+ * id, because a retained group would otherwise block the create of a stack of the same name (the
+ * retry after a failed first deploy, which `cdk deploy` makes by deleting the stack and creating it anew).
+ */
+function handlerLogGroupName(stack: Stack): string {
+  const stackUuid = Fn.select(2, Fn.split('/', stack.stackId));
+  return `/cdk-emr-serverless-session/${stack.stackName}/${stackUuid}`;
+}
 
 /**
  * The per-stack singleton behind every `Session` in a stack: one handler, one Provider, one log
@@ -63,10 +73,12 @@ export class SessionProvider extends Construct {
     this.concurrentRequests = concurrentRequestsOf(this);
 
     const logGroup = (this.logGroup = new logs.LogGroup(this, 'Logs', {
-      // A name a user can find from the stack alone; stack names are unique in an account and region.
-      logGroupName: `/cdk-emr-serverless-session/${Stack.of(this).stackName}`,
+      logGroupName: handlerLogGroupName(Stack.of(this)),
       retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Kept when a first deploy fails (its rollback deletes everything else) and when the stack is
+      // deleted, so that the group a failure reason names is still there to read; its events expire
+      // after the retention.
+      removalPolicy: RemovalPolicy.RETAIN,
     }));
     const handlerRole = this.lambdaRole('HandlerRole', logGroup);
     const onEventRole = this.lambdaRole('OnEventRole', logGroup);

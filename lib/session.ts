@@ -271,7 +271,9 @@ export class Session extends SessionBase implements ITaggable {
 
   /**
    * The log group the session handler writes to, shared by every session in the stack and named
-   * `/cdk-emr-serverless-session/<stack name>`: one JSON line per decision the handler takes. The
+   * `/cdk-emr-serverless-session/<stack name>/<stack id's UUID>`: one JSON line per decision the
+   * handler takes. It is retained when a first deploy fails and when the stack is deleted, so that
+   * the logs a failure reason points to can still be read; its events expire after one month. The
    * `Logs: /aws/lambda/...` line of a failure reason is the Provider framework's, and names a group
    * these functions do not use.
    */

@@ -8,6 +8,7 @@ import {
   CfnResource,
   Duration,
   ReferenceStrength,
+  RemovalPolicies,
   RemovalPolicy,
   Stack,
   Tags,
@@ -230,7 +231,10 @@ describe('provider', () => {
     const first = session({}, 'One');
     const second = session({}, 'Two');
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/cdk-emr-serverless-session/SessionStack' });
+    const stackUuid = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', ['/cdk-emr-serverless-session/SessionStack/', stackUuid]] },
+    });
     expect(first.handlerLogGroup).toBe(second.handlerLogGroup);
     expect(stack.resolve(first.handlerLogGroup.logGroupName)).toEqual({ Ref: expect.stringMatching(/SessionProviderLogs/) });
     const handlers = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
@@ -242,6 +246,33 @@ describe('provider', () => {
       // No poll window: isComplete looks once an invocation.
       'index.isComplete': logGroup,
     });
+  });
+
+  test('keeps its log group, and its month of logs, after a failed first deploy and after the stack is deleted', () => {
+    session({});
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test("the README's RemovalPolicies line has the log group deleted with the stack, and nothing else changed", () => {
+    const templateOf = (removalPolicies?: (stack: Stack) => void) => {
+      app = new App();
+      stack = new Stack(app, 'SessionStack', { env: ENV });
+      new Session(stack, 'Session', { application: sessionsApplication(stack), executionRole: executionRoleIn(stack) });
+      removalPolicies?.(stack);
+      return Template.fromStack(stack).toJSON();
+    };
+    const before = templateOf();
+    const after = templateOf((s) => RemovalPolicies.of(s).destroy({ applyToResourceTypes: ['AWS::Logs::LogGroup'] }));
+    const [logGroupId] = Object.keys(Template.fromJSON(after).findResources('AWS::Logs::LogGroup'));
+    expect(after.Resources[logGroupId]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    delete before.Resources[logGroupId];
+    delete after.Resources[logGroupId];
+    expect(after).toEqual(before);
   });
 
   test('the waiter asks isComplete again 2 seconds after each look, and keeps asking at least 50 minutes, throttled or not', () => {
