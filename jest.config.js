@@ -2,8 +2,9 @@
  * Two jest projects. `unit` is the inner loop (`npm run test:unit`, seconds): the handler with a
  * mocked SDK, the construct, validation, the contract, the emulator, the example app. `gates` are
  * the slower checks CI runs once each: the jsii assembly and API.md, cdk-nag and cfn-lint, scale,
- * the lifecycle against the emulator, the integ snapshot. `npm test` runs both. A new test file is
- * a unit test unless it matches a gate here, so none can fall between the two.
+ * the lifecycle against the emulator, the integ snapshot, examples/client.py and deploy:local.
+ * `npm test` runs both. A new test file is a unit test unless it matches a gate here, so none can
+ * fall between the two.
  */
 const GATES = [
   '/test/api-reference\\.test\\.ts$',
@@ -12,6 +13,7 @@ const GATES = [
   '/test/lifecycle/.*\\.test\\.ts$',
   '/test/integ/.*\\.test\\.ts$',
   '/test/client-example\\.test\\.ts$',
+  '/test/deploy-local\\.test\\.ts$',
 ];
 
 const common = {

@@ -449,7 +449,9 @@ test('a StartSession the service refuses fails the create with its message, and 
     ),
   );
   // The framework adds where it thinks the logs are; the handler names the log group it really writes to.
-  expect(result.reason).toContain('(handler log group: /local/cdkemrserverlesssessionSessionProviderLogs');
+  // The log group CloudFormation named, from the stack's name and id: the one the rollback leaves.
+  const stackUuid = driver.stackId.split('/')[2];
+  expect(result.reason).toContain(`(handler log group: /cdk-emr-serverless-session/LifecycleStack/${stackUuid})`);
   expect(result.reason).toContain('Logs: /aws/lambda/');
   expect(emulator.sessionIds()).toEqual([]);
   // Only the rollback's Delete looks for a session with the request's token (the physical id names

@@ -25,6 +25,10 @@ import { RESOURCE_TYPE } from '../../lambda/shared/contract';
 import type { LocalClock } from './local-clock';
 import { FrameworkResponse, FunctionCode, LocalProviderFramework, localResponseUrl } from './provider-framework';
 
+/** The account and region the local stack is deployed in. */
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
 /** What the framework reports for a Create that failed in its onEvent (`cfn-response.js`, `safeHandler`). */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
 
@@ -80,6 +84,7 @@ interface Deployed {
 }
 
 type Template = {
+  Outputs?: Record<string, { Value: unknown }>;
   Resources: Record<string, { Type: string; Properties?: any; Metadata?: any; DeletionPolicy?: string; DependsOn?: string | string[] }>;
 };
 
@@ -95,6 +100,10 @@ export class CloudFormationDriver {
   /** aws-cdk-lib's Provider framework, as the template deploys it, with local stand-ins for what it calls. */
   public readonly framework: LocalProviderFramework;
 
+  public get stackName(): string {
+    return this.options.stackName;
+  }
+
   /** The cloud assembly directory the templates and assets come from. */
   public get assemblyDir(): string {
     return this.options.assemblyDir;
@@ -102,8 +111,46 @@ export class CloudFormationDriver {
 
   constructor(private readonly options: DriverOptions) {
     this.template = JSON.parse(fs.readFileSync(path.join(options.assemblyDir, `${options.stackName}.template.json`), 'utf8'));
-    this.stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${options.stackName}/${randomUUID()}`;
+    this.stackId = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${options.stackName}/${randomUUID()}`;
     this.framework = this.loadFramework();
+  }
+
+  /**
+   * `Ref` and `Fn::GetAtt` as CloudFormation resolves them in this stack: its pseudo parameters, a
+   * named log group's name, and what the options say for everything else.
+   */
+  public readonly resolveReference = (logicalId: string, attribute?: string): string => {
+    const pseudoParameters: Record<string, string> = {
+      'AWS::StackId': this.stackId,
+      'AWS::StackName': this.options.stackName,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Region': REGION,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    const resource = this.template.Resources[logicalId];
+    if (attribute === undefined && logicalId in pseudoParameters) {
+      return pseudoParameters[logicalId];
+    }
+    if (attribute === undefined && resource?.Type === 'AWS::Logs::LogGroup' && resource.Properties?.LogGroupName) {
+      return resolveIntrinsics(resource.Properties.LogGroupName, this.resolveReference);
+    }
+    return this.options.resolveReference(logicalId, attribute);
+  };
+
+  /** The stack's outputs, as `cdk deploy` prints them, resolved against what is deployed now. */
+  public outputs(): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(this.template.Outputs ?? {}).map(([name, output]) => [
+        name,
+        String(
+          resolveIntrinsics(output.Value, (id, attribute) => {
+            const session = this.deployed.get(id);
+            return session && attribute ? session.data[attribute] : this.resolveReference(id, attribute);
+          }),
+        ),
+      ]),
+    );
   }
 
   /** The logical ids of the sessions, in template order. */
@@ -127,16 +174,13 @@ export class CloudFormationDriver {
   public currentProperty(logicalId: string, property: string): unknown {
     return resolveIntrinsics(this.template.Resources[logicalId].Properties?.[property], (id, attribute) => {
       const session = this.deployed.get(id);
-      return session && attribute ? session.data[attribute] : this.options.resolveReference(id, attribute);
+      return session && attribute ? session.data[attribute] : this.resolveReference(id, attribute);
     });
   }
 
   /** The template's properties of a session, resolved and stringified as CloudFormation sends them. */
   public templateProperties(logicalId: string): Record<string, unknown> {
-    return stringify(resolveIntrinsics(this.template.Resources[logicalId].Properties, this.options.resolveReference)) as Record<
-      string,
-      unknown
-    >;
+    return stringify(resolveIntrinsics(this.template.Resources[logicalId].Properties, this.resolveReference)) as Record<string, unknown>;
   }
 
   /**
@@ -357,14 +401,14 @@ export class CloudFormationDriver {
         name: logicalId,
         file: path.join(this.assetDirectory(fn.Properties.Code.S3Key), `${file}.js`),
         exportName,
-        environment: resolveIntrinsics(fn.Properties.Environment?.Variables ?? {}, this.options.resolveReference),
+        environment: resolveIntrinsics(fn.Properties.Environment?.Variables ?? {}, this.resolveReference),
         // Lambda's defaults, for a template that leaves them out (the framework's functions leave out memory).
         memoryMb: fn.Properties.MemorySize ?? 128,
         timeoutSeconds: fn.Properties.Timeout ?? 3,
         architecture: fn.Properties.Architectures?.[0] === 'arm64' ? 'arm64' : 'x86_64',
       };
     };
-    const arnOf = (logicalId: string) => this.options.resolveReference(logicalId, 'Arn');
+    const arnOf = (logicalId: string) => this.resolveReference(logicalId, 'Arn');
     const framework = functions
       .filter(([, fn]) => String(fn.Properties.Handler).startsWith('framework.'))
       .map(([id]) => [arnOf(id), codeOf(id)] as const);
@@ -375,7 +419,7 @@ export class CloudFormationDriver {
     return new LocalProviderFramework({
       frameworkFunctions: new Map(framework),
       userFunctions: new Map(functions.filter(([id]) => userArns.has(arnOf(id))).map(([id]) => [arnOf(id), codeOf(id)])),
-      waiterDefinition: JSON.parse(resolveIntrinsics(stateMachine[1].Properties.DefinitionString, this.options.resolveReference)),
+      waiterDefinition: JSON.parse(resolveIntrinsics(stateMachine[1].Properties.DefinitionString, this.resolveReference)),
       wait: this.options.wait,
       concurrencyLimit: this.options.concurrencyLimit,
       invokeOverheadMs: this.options.invokeOverheadMs,
@@ -396,7 +440,8 @@ export class CloudFormationDriver {
 
 /**
  * A template value with its references replaced: `Ref` and `Fn::GetAtt` by what `resolveReference`
- * says, `Fn::Join` joined. Any other intrinsic is an error rather than a silent wrong value.
+ * says, `Fn::Join`, `Fn::Split` and `Fn::Select` evaluated. Any other intrinsic is an error rather
+ * than a silent wrong value.
  */
 export function resolveIntrinsics(value: any, resolveReference: (logicalId: string, attribute?: string) => string): any {
   const resolve = (node: any): any => {
@@ -413,6 +458,14 @@ export function resolveIntrinsics(value: any, resolveReference: (logicalId: stri
       if ('Fn::Join' in node) {
         const [separator, parts] = node['Fn::Join'];
         return resolve(parts).join(separator);
+      }
+      if ('Fn::Split' in node) {
+        const [separator, source] = node['Fn::Split'];
+        return String(resolve(source)).split(separator);
+      }
+      if ('Fn::Select' in node) {
+        const [index, list] = node['Fn::Select'];
+        return resolve(list)[Number(index)];
       }
       const intrinsic = Object.keys(node).find((key) => key.startsWith('Fn::'));
       if (intrinsic) {

@@ -6,11 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { EmrServerlessEmulator, EmulatorOptions } from './emulator';
-import { AccountLimits, CloudFormationDriver, DriverOptions } from './cloudformation-driver';
+import { ACCOUNT, AccountLimits, CloudFormationDriver, DriverOptions, REGION } from './cloudformation-driver';
 import { LocalClock } from './local-clock';
 
-export const ACCOUNT = '123456789012';
-export const REGION = 'us-east-1';
+export { ACCOUNT, REGION };
 
 /** Points the SDK inside the handler at the emulator, with dummy credentials. Call before the handler loads. */
 export function useEmulatorEndpoint(endpoint: string): void {
@@ -23,15 +22,17 @@ export function useEmulatorEndpoint(endpoint: string): void {
 
 /**
  * Keeps out of a local run's output what the deployed functions log but nobody reads there: the
- * handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS), the SDK's DEBUG
- * log, and the Provider framework's `[provider-framework]` lines (Lambda drops them on AWS: the
- * framework's functions log at level FATAL). Everything else is still printed. Returns the function
- * that restores both.
+ * handler's decision log (one JSON line per decision, CloudWatch Logs' job on AWS; handed to
+ * `decisions` if given), the SDK's DEBUG log, and the Provider framework's `[provider-framework]`
+ * lines (Lambda drops them on AWS: the framework's functions log at level FATAL). Everything else is
+ * still printed. Returns the function that restores both.
  */
-export function silenceHandlerLog(): () => void {
+export function silenceHandlerLog(decisions?: (decision: Record<string, unknown>) => void): () => void {
   const original = { log: console.log, debug: console.debug };
   console.log = (...args: unknown[]) => {
-    if (!(typeof args[0] === 'string' && (args[0].startsWith('{"decision"') || args[0] === '[provider-framework]'))) {
+    if (typeof args[0] === 'string' && args[0].startsWith('{"decision"')) {
+      decisions?.(JSON.parse(args[0]));
+    } else if (args[0] !== '[provider-framework]') {
       original.log(...args);
     }
   };
