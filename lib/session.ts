@@ -38,6 +38,7 @@ import { SessionRenewal } from './session-renewal';
 import {
   checkApplication,
   checkExecutionRoleTrust,
+  classificationWarnings,
   sessionPropsWarnings,
   SNAPSHOT_REFUSED,
   validateParameterName,
@@ -124,6 +125,7 @@ export interface SessionProps {
 
   /**
    * Spark runtime configurations for the session, at most 100. Changing them starts a new session.
+   * A classification a letter or two from a documented one (`spark-default`) is warned about at synth.
    *
    * @default - the application's runtime configuration
    */
@@ -372,6 +374,9 @@ export class Session extends SessionBase implements ITaggable {
   /** Warns, at once, about props that are allowed but likely wrong. */
   private warnAboutProps(props: SessionProps): void {
     sessionPropsWarnings(props).forEach((warning) => Annotations.of(this).addWarningV2('cdk-emr-serverless-session:idle-timeout', warning));
+    classificationWarnings(props.runtimeConfiguration).forEach((warning) =>
+      Annotations.of(this).addWarningV2('cdk-emr-serverless-session:classification', warning),
+    );
   }
 
   /** Warns once, on the first session over the quota, when the stack declares more sessions on one application than it runs by default. */

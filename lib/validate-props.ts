@@ -227,6 +227,61 @@ export function sessionPropsWarnings(props: SessionProps): string[] {
   return [];
 }
 
+/**
+ * The configuration classifications EMR Serverless documents for the engines a session runs:
+ * `spark-defaults` and Hadoop's `emrfs-site`, `core-site`, `hive-site`, `tez-site` (EMR Serverless
+ * User Guide, "EMR Serverless 6.6.0" release notes), and `spark-driver-log4j2`,
+ * `spark-executor-log4j2` ("Configure Apache Log4j2 properties for Amazon EMR Serverless", 6.8.0
+ * and later). The guide says the classifications vary by release and lists no complete set, so
+ * the check warns about a near miss of one of these, never about a classification it does not know.
+ */
+export const DOCUMENTED_CLASSIFICATIONS = [
+  'spark-defaults',
+  'spark-driver-log4j2',
+  'spark-executor-log4j2',
+  'emrfs-site',
+  'core-site',
+  'hive-site',
+  'tez-site',
+] as const;
+/** The edits (a letter added, removed or changed) within which a classification is taken for a typo of a documented one. */
+const CLASSIFICATION_TYPO_DISTANCE = 2;
+
+/** A warning for each top-level classification that looks like a typo of a documented one. */
+export function classificationWarnings(configurations: readonly RuntimeConfiguration[] | undefined): string[] {
+  if (configurations === undefined || Token.isUnresolved(configurations)) {
+    return [];
+  }
+  return configurations.flatMap(({ classification }, index) => {
+    if (Token.isUnresolved(classification) || (DOCUMENTED_CLASSIFICATIONS as readonly string[]).includes(classification)) {
+      return [];
+    }
+    const near = DOCUMENTED_CLASSIFICATIONS.find(
+      (documented) => editDistance(classification.toLowerCase(), documented) <= CLASSIFICATION_TYPO_DISTANCE,
+    );
+    return near
+      ? [
+          `runtimeConfiguration[${index}].classification '${classification}' is not a classification EMR Serverless documents; ` +
+            `did you mean '${near}'? The session would start without those properties, or StartSession refuse it at deploy ` +
+            `(documented: ${DOCUMENTED_CLASSIFICATIONS.join(', ')})`,
+        ]
+      : [];
+  });
+}
+
+/** The fewest letters to add, remove or change to turn one string into the other (Levenshtein). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
 /** A duration in its exact amount, never rounded: "46 minutes", "90 seconds", "61.5 seconds". */
 function describeDuration(duration: Duration): string {
   const ms = duration.toMilliseconds();

@@ -637,6 +637,21 @@ describe('validation', () => {
   });
 });
 
+describe('classification typos', () => {
+  test('a near miss of a documented classification warns at synth, acknowledgeable by its id', () => {
+    const typo = session({ runtimeConfiguration: [{ classification: 'spark-default', properties: { 'spark.executor.cores': '2' } }] });
+    const warnings = () => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp("did you mean 'spark-defaults'"));
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        id: '/SessionStack/Session',
+        entry: expect.objectContaining({ data: expect.stringMatching(/\[ack: cdk-emr-serverless-session:classification\]$/) }),
+      }),
+    ]);
+    CdkAnnotations.of(typo).acknowledgeWarning('cdk-emr-serverless-session:classification');
+    expect(warnings()).toHaveLength(0);
+  });
+});
+
 describe('execution role trust', () => {
   const trustWarnings = () =>
     Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('does not trust emr-serverless.amazonaws.com'));

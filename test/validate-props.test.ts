@@ -8,7 +8,7 @@ import * as emrserverless from 'aws-cdk-lib/aws-emrserverless';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SessionProps, SessionRenewal } from '../lib';
 import { RENDERED_PROPERTIES_MAX_BYTES, validateRenderedSize } from '../lib/framework-limits';
-import { checkApplication, sessionPropsWarnings, validateSessionProps, validateTags } from '../lib/validate-props';
+import { checkApplication, classificationWarnings, sessionPropsWarnings, validateSessionProps, validateTags } from '../lib/validate-props';
 import {
   BOUNDARY_CASES,
   BoundaryCase,
@@ -180,6 +180,39 @@ describe('warnings', () => {
 
   test('no idle timeout, no warning', () => {
     expect(sessionPropsWarnings(propsFor({}))).toEqual([]);
+  });
+
+  const documented = 'spark-defaults, spark-driver-log4j2, spark-executor-log4j2, emrfs-site, core-site, hive-site, tez-site';
+  test.each([
+    ['spark-default', 'spark-defaults'],
+    ['Spark-Defaults', 'spark-defaults'],
+    ['spark-defualts', 'spark-defaults'],
+    ['spark-driver-log4j', 'spark-driver-log4j2'],
+    ['emrfs_site', 'emrfs-site'],
+  ])('a classification %j, a near miss of a documented one, warns with the one it is close to', (classification, near) => {
+    expect(classificationWarnings([{ classification, properties: { a: 'b' } }])).toEqual([
+      `runtimeConfiguration[0].classification '${classification}' is not a classification EMR Serverless documents; ` +
+        `did you mean '${near}'? The session would start without those properties, or StartSession refuse it at deploy ` +
+        `(documented: ${documented})`,
+    ]);
+  });
+
+  test.each(['spark-defaults', 'spark-executor-log4j2', 'spark-env', 'spark-hive-site', 'my-own-classification'])(
+    'a classification %j, documented or not close to one, does not warn: the list is not complete',
+    (classification) => {
+      expect(classificationWarnings([{ classification }])).toEqual([]);
+    },
+  );
+
+  test('each near miss is reported with its index, and a token is skipped', () => {
+    const warnings = classificationWarnings([
+      { classification: 'spark-defaults' },
+      { classification: Lazy.string({ produce: () => 'spark-default' }) },
+      { classification: 'core-sit' },
+    ]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^runtimeConfiguration\[2\]\.classification 'core-sit' .* did you mean 'core-site'\?/),
+    ]);
   });
 });
 
