@@ -33,6 +33,16 @@ export function isRefusal(error: unknown): boolean {
 }
 
 /**
+ * Whether StartSession was refused because the application runs as many sessions as its quota
+ * allows: a refusal that passes as other sessions end. Treated as final, it would let two
+ * deliveries of one request disagree: one fails the request while the other, a moment later,
+ * starts a session that CloudFormation never hears of (found by the random histories).
+ */
+export function isQuotaRefusal(error: unknown): boolean {
+  return errorName(error) === 'ServiceQuotaExceededException';
+}
+
+/**
  * Whether a call failed for a reason that passes: a 5xx, throttling, a timeout or a dropped
  * connection, still failing after the SDK's own retries. Asking again later may well succeed.
  * The SDK's own classification, the one its retry strategy uses, so the two never disagree.

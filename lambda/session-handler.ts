@@ -7,13 +7,14 @@ import {
   ATTR_ARN,
   ATTR_ENDPOINT,
   ATTR_SESSION_ID,
+  KEPT_BY_TAG,
   SessionResourceProperties,
   SessionResponseData,
   START_REQUESTED_AT,
   TERMINATION_REQUESTED_AT,
 } from './shared/contract';
 import { POLL_INTERVAL_MS, TERMINATE_TIMEOUT_SECONDS } from './shared/limits';
-import { describeError, isRefusal, isTransient, truncate } from './errors';
+import { describeError, isQuotaRefusal, isRefusal, isTransient, truncate } from './errors';
 import { sessionHandle, stackNameOf } from './shared/handle';
 import { describeRequest, log } from './log';
 import { parsePhysicalId, PhysicalId, RequestedSession, requestedSessionId, SessionRef } from './physical-id';
@@ -133,8 +134,8 @@ export class SessionHandler {
   /**
    * Starts the requested session (again, on every poll: the token makes each StartSession return
    * the same session) and checks whether it is usable; once it is, answers with its ARN as the
-   * physical id. A StartSession that fails for a passing reason (throttling, a 5xx, a lost response)
-   * is asked again at the next poll: the token makes that safe, whether or not the first one took
+   * physical id. A StartSession that fails for a passing reason (throttling, a 5xx, a lost response,
+   * the application's session quota) is asked again at the next poll: the token makes that safe, whether or not the first one took
    * effect. A request that fails here leaves nothing running: a session it started is terminated first.
    */
   private async isRequestedSessionReady(requested: RequestedSession): Promise<IsCompleteResponse> {
@@ -145,11 +146,12 @@ export class SessionHandler {
       started = await this.sessions.start(buildStartSessionInput(spec, requested.clientToken, handle));
     } catch (error) {
       const waited = this.secondsSince(this.requestedAt(START_REQUESTED_AT));
-      if (isTransient(error) && waited <= spec.startTimeoutSeconds) {
+      const passing = isTransient(error) || isQuotaRefusal(error);
+      if (passing && waited <= spec.startTimeoutSeconds) {
         log('StartSession failed for now: asking again at the next poll', { error: describeError(error) });
         return NOT_YET;
       }
-      if (isTransient(error)) {
+      if (passing) {
         const cleanup = await this.sessions.terminateStartedByAndDescribe(requested);
         throw new Error(
           `StartSession was still failing ${Math.round(waited)} seconds after the session was requested (startTimeout ` +
@@ -237,7 +239,8 @@ export class SessionHandler {
 
   /**
    * A new session when an immutable property changed or the session has ended; otherwise the
-   * tags are applied in place. A session that already runs with the requested properties is kept:
+   * tags are applied in place, with the request's token as the session's kept-by tag, so that the
+   * same request delivered again after the session ended keeps it too instead of starting one. A session that already runs with the requested properties is kept:
    * that is the rollback of a replacing update that failed, and it must not replace a good session.
    */
   private async onUpdate(physicalId: string, oldProperties: SessionResourceProperties): Promise<OnEventResponse> {
@@ -251,6 +254,11 @@ export class SessionHandler {
     const oldSpec = parseOldProperties(oldProperties);
     const changed = oldSpec ? changedImmutableProperties(oldSpec, spec) : ['(the old properties do not parse)'];
     const session = await this.sessions.find(ref);
+    const clientToken = deriveClientToken(this.event);
+    if (session?.tags?.[KEPT_BY_TAG] === clientToken) {
+      log('this request kept the session already: the same answer again', { sessionId: ref.sessionId, state: session.state });
+      return { PhysicalResourceId: physicalId };
+    }
     if (!session || isOver(phaseOf(ref.sessionId, session.state))) {
       log('the session has ended: requesting a replacement session', { physicalId, state: session?.state, changed });
       return this.requestSession();
@@ -266,7 +274,8 @@ export class SessionHandler {
     if (changed.length > 0) {
       log('the session already runs with the requested properties: keeping it', { sessionId: ref.sessionId, changed });
     }
-    await this.sessions.retag(ref, diffTags(oldSpec?.tags ?? oldProperties.Tags ?? {}, spec.tags));
+    const { toSet, toRemove } = diffTags(oldSpec?.tags ?? oldProperties.Tags ?? {}, spec.tags);
+    await this.sessions.retag(ref, { toSet: { ...toSet, [KEPT_BY_TAG]: clientToken }, toRemove });
     return { PhysicalResourceId: physicalId };
   }
 

@@ -132,8 +132,9 @@ export interface SessionProps {
   readonly runtimeConfiguration?: RuntimeConfiguration[];
 
   /**
-   * Tags for the session, at most 197, the stack's tags included: the service allows 200, and this
-   * library adds up to 3 (the client token, the handle and the renewal token). Keys may not start
+   * Tags for the session, at most 196, the stack's tags included: the service allows 200, and this
+   * library adds up to 4 (the client token, the handle, the renewal token and the last in-place
+   * update's token). Keys may not start
    * with `aws:` (in any case) or `cdk-emr-serverless-session:`. Tags added with
    * `Tags.of(scope).add(...)` reach the session too. Changing tags updates the running session in place.
    *

@@ -44,6 +44,7 @@ test('the deployed contract is unchanged', () => {
       clientToken: contract.CLIENT_TOKEN_TAG,
       handle: contract.HANDLE_TAG,
       renewalToken: contract.RENEWAL_TOKEN_TAG,
+      keptBy: contract.KEPT_BY_TAG,
       libraryTagCount: contract.LIBRARY_TAG_COUNT,
     },
     renderedTagKeys: Object.keys(resource.Properties.Tags).sort(),

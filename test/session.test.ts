@@ -612,7 +612,7 @@ describe('validation', () => {
         sessionName: 'n'.repeat(256),
         idleTimeout: Duration.minutes(1_000_000),
         startTimeout: Duration.minutes(45),
-        tags: Object.fromEntries(Array.from({ length: 197 }, (_, i) => [`k${i}`, 'v'.repeat(256)])),
+        tags: Object.fromEntries(Array.from({ length: 196 }, (_, i) => [`k${i}`, 'v'.repeat(256)])),
       }),
     ).not.toThrow();
     expect(() => session({ idleTimeout: Duration.minutes(0), startTimeout: Duration.minutes(1) }, 'Zero')).not.toThrow();

@@ -46,7 +46,7 @@ describe('the boundary cases of the API reference', () => {
   test('the library differs from the service only where a case says why', () => {
     const differing = BOUNDARY_CASES.filter((c) => libraryAccepts(c) !== c.serviceAccepts).map((c) => `${c.name}: ${c.library?.why}`);
     expect(differing).toEqual([
-      '200 tags: the library adds up to 3 tags of its own to every session',
+      '200 tags: the library adds up to 4 tags of its own to every session',
       "a tag key starting with 'aws:': AWS reserves the 'aws:' prefix for its own tags; the pattern alone does not say so",
       "a tag key starting with 'cdk-emr-serverless-session:': the prefix is the handler’s: a user tag there would overwrite or forge the client-token tag",
     ]);
@@ -141,8 +141,8 @@ describe('every error, word for word: the prop (with its path), the bad value an
     ],
     [
       'too many tags',
-      { tags: Object.fromEntries(Array.from({ length: 198 }, (_, i) => [`k${i}`, 'v'])) },
-      ['tags must have at most 197 entries (the service allows 200 and this library adds up to 3), got 198'],
+      { tags: Object.fromEntries(Array.from({ length: 197 }, (_, i) => [`k${i}`, 'v'])) },
+      ['tags must have at most 196 entries (the service allows 200 and this library adds up to 4), got 197'],
     ],
     ['a bad tag key', { tags: { 'bad#key': 'v' } }, ["tag key must be 1 to 128 characters of [A-Za-z0-9 /_.:=+@-], got 'bad#key'"]],
     [

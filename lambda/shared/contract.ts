@@ -108,10 +108,18 @@ export const HANDLE_TAG = `${RESERVED_TAG_PREFIX}handle`;
 export const RENEWAL_TOKEN_TAG = `${RESERVED_TAG_PREFIX}renewal-token`;
 
 /**
- * How many tags the library may add to a session (client token, handle, renewal token): the user's
- * budget is the service's limit less these.
+ * The tag that records the client token of the last Update that kept the session in place.
+ * CloudFormation may deliver that request again after the session has ended; the delivery must
+ * give the answer the first one gave (the session kept), not start a session that CloudFormation,
+ * which has its answer already, never hears of.
  */
-export const LIBRARY_TAG_COUNT = 3;
+export const KEPT_BY_TAG = `${RESERVED_TAG_PREFIX}kept-by`;
+
+/**
+ * How many tags the library may add to a session (client token, handle, renewal token, kept-by):
+ * the user's budget is the service's limit less these.
+ */
+export const LIBRARY_TAG_COUNT = 4;
 
 /**
  * The physical id of a session that has been asked for but not yet started: the prefix, the

@@ -18,7 +18,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG, SessionResourceProperties } from '../../lambda/shared/contract';
+import { CLIENT_TOKEN_TAG, KEPT_BY_TAG, SessionResourceProperties } from '../../lambda/shared/contract';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,
@@ -233,7 +233,7 @@ describe('update', () => {
     expect(decisions()).toContainEqual({
       decision: 'updating tags in place',
       sessionId: SESSION_ID,
-      setting: ['owner'],
+      setting: ['owner', KEPT_BY_TAG],
       removing: ['team'],
     });
     // Nothing immutable changed: no word of replacing or keeping.

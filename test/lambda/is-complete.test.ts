@@ -377,11 +377,21 @@ describe('what the service may answer, and how it reads in a failure reason', ()
     ['ValidationException', 400],
     ['ResourceNotFoundException', 404],
     ['ConflictException', 409],
-    ['ServiceQuotaExceededException', 402],
   ])('a StartSession refused with %s started nothing: no search, no terminate', async (name, status) => {
     emr.on(StartSessionCommand).rejects(serviceError(name, status, 'refused'));
     await expect(isCreateComplete()).rejects.toThrow(`StartSession failed: ${name}: refused. No session was started.`);
     expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+  });
+
+  test('a StartSession refused for the session quota is asked again at the next poll, as sessions end and free it', async () => {
+    emr
+      .on(StartSessionCommand)
+      .rejects(serviceError('ServiceQuotaExceededException', 402, 'Maximum number of concurrent sessions reached'));
+    await expect(isCreateComplete()).resolves.toStrictEqual({ IsComplete: false });
+    emr.on(ListSessionsCommand).resolves({ sessions: [] });
+    await expect(isCreateCompleteAfterStartTimeout()).rejects.toThrow(
+      /^StartSession was still failing 120\d seconds after the session was requested \(startTimeout 1200\): ServiceQuotaExceededException: Maximum number of concurrent sessions reached\. No session of this request is running\./,
+    );
   });
 
   test("the SDK's error stays attached as the cause, with the request id AWS support asks for", async () => {

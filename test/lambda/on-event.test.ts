@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
-import { CLIENT_TOKEN_TAG } from '../../lambda/shared/contract';
+import { CLIENT_TOKEN_TAG, KEPT_BY_TAG } from '../../lambda/shared/contract';
 import { SessionEvent, SessionHandler } from '../../lambda/session-handler';
 import {
   APPLICATION_ID,
@@ -169,9 +169,14 @@ describe('onEvent: update', () => {
     emr.on(UntagResourceCommand).resolves({});
     emr.on(TagResourceCommand).resolves({});
     const unparseable = { ...properties(), IdleTimeoutMinutes: 'half an hour', Tags: { team: 'analytics', retired: 'yes' } };
-    await onEvent(buildUpdateEvent(properties(), unparseable));
+    const event = buildUpdateEvent(properties(), unparseable);
+    await onEvent(event);
     expect(emr).toHaveReceivedCommandWith(UntagResourceCommand, { resourceArn: SESSION_ARN, tagKeys: ['retired'] });
-    expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+    // Only the library's own mark of the request that kept it: the user's tags are as they were.
+    expect(emr).toHaveReceivedCommandWith(TagResourceCommand, {
+      resourceArn: SESSION_ARN,
+      tags: { [KEPT_BY_TAG]: deriveClientToken(event) },
+    });
   });
 
   test('a session started without a runtime configuration is kept by a rollback that asks for none', async () => {
@@ -208,12 +213,32 @@ describe('onEvent: update', () => {
     expect(await onEvent(event)).toEqual(requestedAnswer(event));
   });
 
-  test('an attributes revision alone touches nothing', async () => {
-    const response = await onEvent(buildUpdateEvent(properties({ AttributesRevision: '2' }), properties({ AttributesRevision: '1' })));
+  test("an attributes revision alone changes none of the user's tags: only the mark of the request that kept the session", async () => {
+    const event = buildUpdateEvent(properties({ AttributesRevision: '2' }), properties({ AttributesRevision: '1' }));
+    const response = await onEvent(event);
     expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
-    expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+    expect(emr).toHaveReceivedCommandWith(TagResourceCommand, {
+      resourceArn: SESSION_ARN,
+      tags: { [KEPT_BY_TAG]: deriveClientToken(event) },
+    });
     expect(emr).toHaveReceivedCommandTimes(UntagResourceCommand, 0);
   });
+
+  test.each(['TERMINATED', 'FAILED'])(
+    'the same Update delivered again after the session it kept has %s keeps it again: it starts no session CloudFormation never hears of',
+    async (state) => {
+      const event = buildUpdateEvent(properties({ Tags: { team: 'data' } }));
+      emr
+        .on(GetSessionCommand)
+        .resolves({ session: { ...sessionIn(state, SESSION_ID), tags: { [KEPT_BY_TAG]: deriveClientToken(event) } } });
+      expect(await onEvent(event)).toEqual({ PhysicalResourceId: SESSION_ARN });
+      expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
+      expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+      // Another request (a later deploy) still replaces the ended session.
+      const later = { ...event, RequestId: 'a-later-request' };
+      expect(await onEvent(later)).toEqual(requestedAnswer(later));
+    },
+  );
 
   test('a rollback to the properties the session runs with keeps it: no new session, the same physical id', async () => {
     // CloudFormation rolls a failed replacing update back with an Update to the old properties.
@@ -232,16 +257,19 @@ describe('onEvent: update', () => {
 
     expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
     expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
-    expect(emr).toHaveReceivedCommandWith(TagResourceCommand, { resourceArn: SESSION_ARN, tags: { team: 'data', owner: 'ana' } });
+    expect(emr).toHaveReceivedCommandWith(TagResourceCommand, {
+      resourceArn: SESSION_ARN,
+      tags: { team: 'data', owner: 'ana', [KEPT_BY_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     expect(emr).toHaveReceivedCommandWith(UntagResourceCommand, { resourceArn: SESSION_ARN, tagKeys: ['cost'] });
   });
 
-  test('a change of the start timeout alone touches nothing', async () => {
+  test("a change of the start timeout alone starts nothing and changes none of the user's tags", async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE', SESSION_ID) });
     const response = await onEvent(buildUpdateEvent(properties({ StartTimeoutSeconds: '600' })));
     expect(response).toEqual({ PhysicalResourceId: SESSION_ARN });
     expect(emr).toHaveReceivedCommandTimes(StartSessionCommand, 0);
-    expect(emr).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+    expect(emr).toHaveReceivedCommandWith(TagResourceCommand, { tags: { [KEPT_BY_TAG]: expect.any(String) } });
     expect(emr).toHaveReceivedCommandTimes(UntagResourceCommand, 0);
   });
 
