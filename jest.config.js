@@ -14,6 +14,7 @@ const GATES = [
   '/test/integ/.*\\.test\\.ts$',
   '/test/client-example\\.test\\.ts$',
   '/test/deploy-local\\.test\\.ts$',
+  '/test/histories/.*\\.test\\.ts$',
 ];
 
 const common = {

@@ -72,6 +72,17 @@ type Concurrency = Pick<LocalClock, 'spawn' | 'join'>;
 /** Work beside its caller on the real clock: started at once, waited for as it is. */
 const REAL_TIME: Concurrency = { spawn: (work) => work(), join: (settling) => settling };
 
+/** A request CloudFormation sent, when, how many times, and the answer it took. */
+export interface SentRequest {
+  readonly type: 'Create' | 'Update' | 'Delete';
+  readonly logicalId: string;
+  /** When, on the clock, the first delivery was made. */
+  readonly startedAt: number;
+  readonly deliveries: number;
+  readonly event: Record<string, unknown>;
+  readonly result: ResourceResult;
+}
+
 /** A second delivery of the same request, `afterMs` after the first started (CloudFormation may deliver a request again). */
 export interface DeliverAgain {
   readonly afterMs: number;
@@ -97,6 +108,8 @@ export class CloudFormationDriver {
   private readonly lastEvents = new Map<string, Record<string, unknown>>();
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
   public readonly retained: string[] = [];
+  /** Every request CloudFormation sent and what it received first, in the order they were answered. */
+  public readonly requests: SentRequest[] = [];
   /** aws-cdk-lib's Provider framework, as the template deploys it, with local stand-ins for what it calls. */
   public readonly framework: LocalProviderFramework;
 
@@ -194,15 +207,16 @@ export class CloudFormationDriver {
   /**
    * Creates every session, at once where their dependencies allow; once one fails, starts no other
    * and rolls back by deleting what exists, as CloudFormation does. Results in template order.
+   * `again` delivers each Create a second time.
    */
-  public async createStack(): Promise<ResourceResult[]> {
+  public async createStack(again?: DeliverAgain): Promise<ResourceResult[]> {
     const results = new Map<string, ResourceResult>();
     let failed = false;
     await this.inDependencyOrder(this.sessionLogicalIds, 'create', async (logicalId) => {
       if (failed) {
         return false;
       }
-      const result = await this.create(logicalId);
+      const result = await this.create(logicalId, again);
       results.set(logicalId, result);
       failed ||= result.status === 'FAILED';
       return !failed;
@@ -214,12 +228,12 @@ export class CloudFormationDriver {
     return this.sessionLogicalIds.filter((id) => results.has(id)).map((id) => results.get(id)!);
   }
 
-  /** Deletes every session, each after those that depend on it. Results in reverse template order. */
-  public async deleteStack(): Promise<ResourceResult[]> {
+  /** Deletes every session, each after those that depend on it (`again`: each delivered twice). Results in reverse template order. */
+  public async deleteStack(again?: DeliverAgain): Promise<ResourceResult[]> {
     const results = new Map<string, ResourceResult>();
     const deployed = [...this.deployed.keys()];
     await this.inDependencyOrder(deployed, 'delete', async (logicalId) => {
-      results.set(logicalId, await this.delete(logicalId));
+      results.set(logicalId, await this.delete(logicalId, again));
       return true;
     });
     return deployed.reverse().map((id) => results.get(id)!);
@@ -247,7 +261,12 @@ export class CloudFormationDriver {
     if (result.status === 'FAILED') {
       this.report(logicalId, 'UPDATE_ROLLBACK_IN_PROGRESS');
       const rollback = await this.run(this.event('Update', logicalId, current.properties, current.physicalId, properties));
-      this.deployed.set(logicalId, { ...current, physicalId: rollback.physicalId });
+      // A rollback that succeeded is what the resource is now, attributes included (it may have
+      // replaced a session that had ended); one that failed leaves the resource as it was.
+      this.deployed.set(
+        logicalId,
+        rollback.status === 'SUCCESS' ? { ...current, physicalId: rollback.physicalId, data: rollback.data } : current,
+      );
       await this.cleanUp(logicalId, current.properties, current.physicalId, rollback.physicalId);
       return result;
     }
@@ -264,7 +283,12 @@ export class CloudFormationDriver {
       this.report(logicalId, 'DELETE_SKIPPED', current.physicalId);
       return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0, answeredAt: Date.now(), answers: [] };
     }
-    return this.run(this.event('Delete', logicalId, current.properties, current.physicalId), again);
+    const result = await this.run(this.event('Delete', logicalId, current.properties, current.physicalId), again);
+    if (result.status === 'FAILED') {
+      // DELETE_FAILED: CloudFormation still holds the resource, and a later delete of the stack tries again.
+      this.deployed.set(logicalId, current);
+    }
+    return result;
   }
 
   /** The sessions a session's `DependsOn` names. */
@@ -327,9 +351,11 @@ export class CloudFormationDriver {
         }),
       );
     }
+    const startedAt = Date.now();
     const [outcome] = await clock.join(Promise.all(deliveries));
     const { response } = outcome;
-    return this.finish(logicalId, verb, {
+    const request = { type, logicalId, startedAt, deliveries: deliveries.length, event };
+    return this.finish(request, verb, {
       status: response.Status,
       physicalId: response.PhysicalResourceId,
       data: response.Data ?? {},
@@ -355,8 +381,9 @@ export class CloudFormationDriver {
     return this.framework.answersTo(event)[before];
   }
 
-  private finish(logicalId: string, verb: string, result: ResourceResult): ResourceResult {
-    this.report(logicalId, `${verb}_${result.status === 'SUCCESS' ? 'COMPLETE' : 'FAILED'}`, result.reason ?? result.physicalId);
+  private finish(request: Omit<SentRequest, 'result'>, verb: string, result: ResourceResult): ResourceResult {
+    this.requests.push({ ...request, result });
+    this.report(request.logicalId, `${verb}_${result.status === 'SUCCESS' ? 'COMPLETE' : 'FAILED'}`, result.reason ?? result.physicalId);
     return result;
   }
 
@@ -406,6 +433,8 @@ export class CloudFormationDriver {
         memoryMb: fn.Properties.MemorySize ?? 128,
         timeoutSeconds: fn.Properties.Timeout ?? 3,
         architecture: fn.Properties.Architectures?.[0] === 'arm64' ? 'arm64' : 'x86_64',
+        applicationLogLevel:
+          fn.Properties.LoggingConfig?.LogFormat === 'JSON' ? (fn.Properties.LoggingConfig.ApplicationLogLevel ?? 'INFO') : undefined,
       };
     };
     const arnOf = (logicalId: string) => this.resolveReference(logicalId, 'Arn');

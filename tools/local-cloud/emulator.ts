@@ -36,10 +36,11 @@ export type Operation =
   | 'UnknownOperation';
 
 /**
- * What an injected fault does to one call: answer 500 or 429, answer 404, or carry out the call and
- * then drop the connection so that the caller never sees the response.
+ * What an injected fault does to one call: answer 500 or 429, answer 404, answer 402 (a session
+ * quota reached), or carry out the call and then drop the connection so that the caller never sees
+ * the response.
  */
-export type Fault = 'internal-error' | 'throttle' | 'not-found' | 'drop-after-commit';
+export type Fault = 'internal-error' | 'throttle' | 'not-found' | 'quota' | 'drop-after-commit';
 
 export interface EmulatorOptions {
   /** The clock sessions age by, in epoch milliseconds. @default Date.now */
@@ -183,6 +184,13 @@ export class EmrServerlessEmulator {
     this.nextStartingMs.length = 0;
     this.rateLimits.clear();
     this.slowDowns.clear();
+    this.nextSessionNumber = 1;
+  }
+
+  /** Drops the injected faults and slow-downs not yet used, so that they strike nothing after the operation they were meant for. */
+  public clearFaults(): void {
+    this.faults.clear();
+    this.slowDowns.clear();
   }
 
   /** Limits an operation to `perSecond` calls a second for the account, in bursts of as many: beyond it, 429 ThrottlingException. */
@@ -318,6 +326,15 @@ export class EmrServerlessEmulator {
     }
     if (fault === 'throttle') {
       return this.send(res, record, 429, errorBody('ThrottlingException', 'Rate exceeded'));
+    }
+    if (fault === 'quota') {
+      // What StartSession answers when the application runs as many sessions as its quota allows.
+      return this.send(
+        res,
+        record,
+        402,
+        errorBody('ServiceQuotaExceededException', 'Injected: maximum number of concurrent sessions reached'),
+      );
     }
     if (fault === 'not-found') {
       return this.send(res, record, 404, errorBody('ResourceNotFoundException', 'Injected: resource not found'));

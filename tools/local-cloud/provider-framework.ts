@@ -49,6 +49,24 @@ export interface FunctionCode {
   readonly timeoutSeconds: number;
   /** Its processor: Lambda bills arm64 and x86_64 at different prices. */
   readonly architecture: 'arm64' | 'x86_64';
+  /** The level below which Lambda drops what it logs (JSON log format only); undefined: Lambda keeps every line. */
+  readonly applicationLogLevel?: string;
+}
+
+/** Lambda's application log levels, lowest first. */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+/** The level of each console method, as Lambda's JSON log format records it. */
+const CONSOLE_LEVELS = { trace: 'TRACE', debug: 'DEBUG', log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+const logLevelOfInvocation = new AsyncLocalStorage<string | undefined>();
+
+/**
+ * Whether Lambda keeps a line that the code running now logs with `method`: dropped when the
+ * function's application log level is above the line's (the framework's functions log at FATAL,
+ * so none of their console.log lines reaches CloudWatch). Code outside any function keeps its lines.
+ */
+export function keptByLambda(method: keyof typeof CONSOLE_LEVELS): boolean {
+  const level = logLevelOfInvocation.getStore();
+  return level === undefined || LOG_LEVELS.indexOf(CONSOLE_LEVELS[method]) >= LOG_LEVELS.indexOf(level);
 }
 
 /** One invocation of a function, as Lambda would bill it. */
@@ -208,6 +226,14 @@ export class LocalProviderFramework {
   /** Every answer CloudFormation received for a request, in order: one, unless a delivery again PUT one too. */
   public answersTo(event: Record<string, unknown>): FrameworkResponse[] {
     return (this.responses.get(responseKeyOf(event)) ?? []).map((r) => r.response);
+  }
+
+  /** Drops the faults not yet used, so that they strike nothing after the request they were meant for. */
+  public clearFaults(): void {
+    this.startExecutionFaults.length = 0;
+    this.droppedResponses.clear();
+    this.responsePutFaults = 0;
+    this.waiterTasksThrottledUntil = 0;
   }
 
   /** The next `count` StartExecution calls fail with ThrottlingException (the SDK retries each call 3 times). */
@@ -416,7 +442,11 @@ export class LocalProviderFramework {
     this.enter();
     const started = { clock: Date.now(), real: performance.now() };
     const outcome = await Promise.resolve(this.options.invokeOverheadMs ? this.options.wait(this.options.invokeOverheadMs) : undefined)
-      .then(() => sdkCallsOfInvocation.run(sdkCallIds, () => entry(JSON.parse(JSON.stringify(event)))))
+      .then(() =>
+        logLevelOfInvocation.run(code.applicationLogLevel, () =>
+          sdkCallsOfInvocation.run(sdkCallIds, () => entry(JSON.parse(JSON.stringify(event)))),
+        ),
+      )
       .then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
