@@ -527,6 +527,41 @@ describe('sessions over days', () => {
     expectInvariants(driver);
   });
 
+  // Found by the random histories (npm run fuzz -- --seed 2 --runs 200), shrunk to
+  // `2 sessions: create | update(S2: renewal-if-ended) | S2 ends (idle timeout) | replay(S2: last Update) | delete`.
+  test('an Update delivered again after the session it kept has ended keeps it again, and starts nothing', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.ifEnded('run-1') });
+    const [created] = await driver.createStack();
+    const kept = await deployWithToken(driver, 'run-2');
+    expect(kept.physicalId).toBe(created.physicalId);
+    emulator.endSession(sessionIdOf(created.physicalId));
+    const startsBefore = emulator.callsOf('StartSession').length;
+
+    await driver.redeliverLast(driver.sessionLogicalIds[0], 'Update');
+    expect(emulator.callsOf('StartSession')).toHaveLength(startsBefore);
+    expect(emulator.liveSessions()).toEqual([]);
+    expectInvariants(driver);
+  });
+
+  // Found by the random histories (seed 7, 60 samples), shrunk to
+  // `1 session: create | update(S1: renewal-always) [fault: StartSession refused: quota, delivered again after 15.849 s] | delete`.
+  test('a renewal delivered twice while StartSession is refused for the session quota: both deliveries wait, one session, held by the stack', async () => {
+    const driver = stackWith({ renewal: SessionRenewal.always('2026-11-28') });
+    await driver.createStack();
+    emulator.injectFaults('StartSession', 'quota');
+    const [logicalId] = driver.sessionLogicalIds;
+
+    const renewed = await driver.update(
+      logicalId,
+      { ...driver.templateProperties(logicalId), RenewalToken: '2026-11-29' },
+      { afterMs: 15_849 },
+    );
+    expect(renewed.status).toBe('SUCCESS');
+    expect(renewed.answers.map((answer) => answer.Status)).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(renewed.physicalId)]);
+    expectInvariants(driver);
+  });
+
   test('the SSM parameter holds the current ARN after every renewal', async () => {
     const driver = stackWith({ renewal: SessionRenewal.always('run-1'), parameterName: '/analytics/session-arn' });
     const [parameterId] = driver.logicalIdsOf('AWS::SSM::Parameter');
