@@ -94,6 +94,8 @@ export function meetsOpenDefect(faults: readonly Fault[]): boolean {
 
 /** Most operations run clean; the others carry one or two faults. */
 export const faultsArbitrary = fc.oneof(
+  // Shrinks a faulty operation towards a clean one, so that a report keeps only the faults that matter.
+  { withCrossShrink: true },
   { weight: 2, arbitrary: fc.constant([] as Fault[]) },
   { weight: 3, arbitrary: fc.array(faultArbitrary, { minLength: 1, maxLength: 2 }).filter((faults) => !meetsOpenDefect(faults)) },
 );
@@ -101,6 +103,7 @@ export const faultsArbitrary = fc.oneof(
 function stepArbitrary(sessions: number): fc.Arbitrary<Step> {
   const session = fc.integer({ min: 0, max: sessions - 1 });
   return fc.oneof(
+    { withCrossShrink: true },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('create' as const), faults: faultsArbitrary }) },
     {
       weight: 5,

@@ -117,6 +117,8 @@ class HistoryRun {
   private renewals = 0;
   /** DELETE_FAILED: CloudFormation allows nothing but another delete of the stack. */
   private deleteFailed = false;
+  /** The service fails the next start (the world's event, for the next operation). */
+  private nextStartFails = false;
 
   constructor(
     private readonly emulator: EmrServerlessEmulator,
@@ -128,15 +130,23 @@ class HistoryRun {
   ) {}
 
   public async apply(step: Step): Promise<void> {
+    // An operation with no fault, on a service that lets sessions start, must succeed: a handler
+    // that fails safely but always would keep every other invariant.
+    const clean =
+      (step.op === 'create' || step.op === 'update' || step.op === 'delete') && step.faults.length === 0 && !this.nextStartFails;
     const applied = await this.perform(step);
-    this.emulator.clearFaults();
-    this.driver?.framework.clearFaults();
+    if (step.op !== 'next-start-fails' && step.op !== 'expect-live') {
+      // Faults and a failing start are for the next operation only.
+      this.emulator.clearFaults();
+      this.driver?.framework.clearFaults();
+      this.nextStartFails = false;
+    }
     this.stats.steps++;
     if (!applied) {
       this.stats.skipped++;
       return;
     }
-    this.check(describeStep(step));
+    this.check(describeStep(step), clean);
   }
 
   /** The end of every history: a stack still there (its delete failed under faults) is deleted without faults, and must go. */
@@ -215,6 +225,7 @@ class HistoryRun {
       }
       case 'next-start-fails':
         this.emulator.failNextSessionStart('Driver failed to start: ServiceQuotaExceeded: account vCPU quota reached');
+        this.nextStartFails = true;
         return true;
       case 'expect-live': {
         const logicalId = driver?.sessionLogicalIds[step.session];
@@ -288,15 +299,17 @@ class HistoryRun {
     return again;
   }
 
-  /** Every invariant, after a step. */
-  private check(step: string): void {
+  /** Every invariant, after a step; `clean`: the step met no fault, so every request of it must succeed. */
+  private check(step: string, clean = false): void {
     const invariants: Array<[string, () => string | undefined]> = [
+      ['an operation that meets no fault succeeds', () => (clean ? this.failedRequests() : undefined)],
       ['no client token ever started two sessions', () => this.tokensStartedTwice()],
       ['every live session belongs to a resource CloudFormation holds', () => this.orphans()],
       ['each resource has at most one live session with its handle', () => this.handlesTwice()],
       ['every delivery of a request gets one answer, the first within its ServiceTimeout', () => this.unanswered()],
       ['every physical id CloudFormation holds names something a Delete can act on', () => this.unusablePhysicalIds()],
       ['the attributes CloudFormation holds name the session of the physical id', () => this.staleAttributes()],
+      ['a Create or Update answers SUCCESS only once its session is usable', () => this.successBeforeUsable()],
       ['the response to CloudFormation stays under 4,096 bytes', () => this.oversizedResponses()],
       ['no secret in any log line', () => this.secretsLogged()],
     ];
@@ -367,6 +380,25 @@ class HistoryRun {
       .flatMap((d) => [...d.deployed.values()].map((r) => r.physicalId))
       .filter((id) => id !== CREATE_FAILED_MARKER && !usable.some((shape) => shape.test(id)));
     return unusable.length > 0 ? `held: ${unusable.join(', ')}` : undefined;
+  }
+
+  private failedRequests(): string | undefined {
+    const failed = this.newRequests().find((r) => r.result.status === 'FAILED');
+    return failed ? `${failed.type} ${failed.logicalId}: ${failed.result.reason?.split('\n')[0]}` : undefined;
+  }
+
+  private successBeforeUsable(): string | undefined {
+    for (const { type, logicalId, result } of this.newRequests()) {
+      if (type === 'Delete' || result.status !== 'SUCCESS') {
+        continue;
+      }
+      const sessionId = sessionIdIn(result.physicalId);
+      const usableAt = this.emulator.sessionIds().includes(sessionId) ? this.emulator.usableAt(sessionId) : undefined;
+      if (usableAt === undefined || usableAt > result.answeredAt) {
+        return `${type} ${logicalId}: SUCCESS at ${result.answeredAt}, session ${sessionId} usable at ${usableAt ?? 'never'}`;
+      }
+    }
+    return undefined;
   }
 
   private staleAttributes(): string | undefined {

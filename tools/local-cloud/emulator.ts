@@ -187,10 +187,11 @@ export class EmrServerlessEmulator {
     this.nextSessionNumber = 1;
   }
 
-  /** Drops the injected faults and slow-downs not yet used, so that they strike nothing after the operation they were meant for. */
+  /** Drops the injected faults, slow-downs and start failures not yet used, so that they strike nothing after the operation they were meant for. */
   public clearFaults(): void {
     this.faults.clear();
     this.slowDowns.clear();
+    this.failNextStarts.length = 0;
   }
 
   /** Limits an operation to `perSecond` calls a second for the account, in bursts of as many: beyond it, 429 ThrottlingException. */
