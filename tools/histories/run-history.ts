@@ -12,7 +12,7 @@ import { CloudFormationDriver, CREATE_FAILED_MARKER, DeliverAgain, SentRequest }
 import { EmrServerlessEmulator } from '../local-cloud/emulator';
 import { keptByLambda } from '../local-cloud/provider-framework';
 import { LocalClock } from '../local-cloud/local-clock';
-import { driverFor, localApp, onTheClock, synthesize, useEmulatorEndpoint } from '../local-cloud/local-stack';
+import { driverFor, localApp, onTheClock, removeLocalApps, synthesize, useEmulatorEndpoint } from '../local-cloud/local-stack';
 import { SessionsStack } from '../session-stacks';
 import { describeStep, Fault, History, Step, UpdateChange } from './history';
 
@@ -79,7 +79,9 @@ export class HistoryWorld {
     private readonly assemblies: Map<number, string>,
   ) {}
 
+  /** Stops the emulator and removes the synthesized stacks: a jest worker may never reach its exit handlers. */
   public stop(): Promise<void> {
+    removeLocalApps();
     return this.emulator.stop();
   }
 
