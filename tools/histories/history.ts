@@ -19,6 +19,7 @@ const SERVICE_OPERATIONS: readonly Operation[] = [
   'StartSession',
   'GetSession',
   'GetSessionEndpoint',
+  'ListSessions',
   'TerminateSession',
   'TagResource',
   'UntagResource',
