@@ -1,27 +1,20 @@
 /**
  * Runs histories (`history.ts`) through the local cloud as a deploy runs them: aws-cdk-lib's
  * Provider framework from the template's asset, the bundled handler, the real AWS SDK, the
- * emulator, on compressed time. After every step it checks the invariants against the emulator's
- * ground truth (what sessions exist, in what state, with what tags and client token) and against
- * what CloudFormation received, never against the handler's own word. A broken invariant throws a
- * `BrokenInvariant` naming it and the step.
+ * emulator, on compressed time, and checks the invariants (`invariants.ts`) after every step. A
+ * broken invariant throws a `BrokenInvariant` naming it and the step.
  */
-import { HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/shared/contract';
 import { HANDLER_TIMEOUTS, serviceTimeoutFor } from '../../lib/handler-budget';
-import { CloudFormationDriver, CREATE_FAILED_MARKER, DeliverAgain, SentRequest } from '../local-cloud/cloudformation-driver';
+import { CloudFormationDriver, DeliverAgain, SentRequest } from '../local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator } from '../local-cloud/emulator';
-import { keptByLambda } from '../local-cloud/provider-framework';
 import { LocalClock } from '../local-cloud/local-clock';
 import { driverFor, localApp, onTheClock, removeLocalApps, synthesize, useEmulatorEndpoint } from '../local-cloud/local-stack';
 import { SessionsStack } from '../session-stacks';
+import { CapturedLogs, captureLogs } from './captured-logs';
 import { describeStep, Fault, History, Step, UpdateChange } from './history';
-
-/** A Spark property value no log line may hold: property values may be secrets. */
-export const SPARK_SECRET = 'fuzz-spark-secret-7f3a9c';
+import { INVARIANTS, SPARK_SECRET, WorldView } from './invariants';
 /** Where every history's clock starts: one instant, so that a replay sees the same times. */
 const CLOCK_START = Date.UTC(2026, 11, 1);
-/** The largest response CloudFormation accepts from a custom resource. */
-const RESPONSE_MAX_BYTES = 4096;
 /** Sessions start in seconds here (the emulator's default is a minute): the waiter's steps are what is tested, not their count. */
 const SESSION_TIMINGS = { submittedMs: 1_000, startingMs: 3_000, terminatingMs: 1_000 };
 
@@ -303,170 +296,26 @@ class HistoryRun {
 
   /** Every invariant, after a step; `clean`: the step met no fault, so every request of it must succeed. */
   private check(step: string, clean = false): void {
-    const invariants: Array<[string, () => string | undefined]> = [
-      ['an operation that meets no fault succeeds', () => (clean ? this.failedRequests() : undefined)],
-      ['no client token ever started two sessions', () => this.tokensStartedTwice()],
-      ['every live session belongs to a resource CloudFormation holds', () => this.orphans()],
-      ['each resource has at most one live session with its handle', () => this.handlesTwice()],
-      ['every delivery of a request gets one answer, the first within its ServiceTimeout', () => this.unanswered()],
-      ['every physical id CloudFormation holds names something a Delete can act on', () => this.unusablePhysicalIds()],
-      ['the attributes CloudFormation holds name the session of the physical id', () => this.staleAttributes()],
-      ['a Create or Update answers SUCCESS only once its session is usable', () => this.successBeforeUsable()],
-      ['the response to CloudFormation stays under 4,096 bytes', () => this.oversizedResponses()],
-      ['no secret in any log line', () => this.secretsLogged()],
-    ];
-    for (const [invariant, broken] of invariants) {
+    const view: WorldView = {
+      emulator: this.emulator,
+      drivers: this.drivers,
+      deployed: this.driver?.deployed ?? new Map(),
+      requests: this.newRequests(),
+      logLines: this.logs.lines.splice(0),
+      clean,
+    };
+    for (const invariant of INVARIANTS) {
       this.stats.invariantChecks++;
-      const detail = broken();
+      const detail = invariant.broken(view);
       if (detail) {
-        throw new BrokenInvariant(invariant, step, detail);
+        throw new BrokenInvariant(invariant.name, step, detail);
       }
     }
-    this.stats.requests += this.newRequests().length;
+    this.stats.requests += view.requests.length;
     this.checkedRequests = this.driver?.requests.length ?? 0;
   }
 
   private newRequests(): SentRequest[] {
     return this.driver?.requests.slice(this.checkedRequests) ?? [];
   }
-
-  private tokensStartedTwice(): string | undefined {
-    const twice = [...this.emulator.sessionsPerToken()].filter(([, count]) => count > 1);
-    return twice.length > 0 ? twice.map(([token, count]) => `${token} started ${count}`).join('; ') : undefined;
-  }
-
-  private orphans(): string | undefined {
-    const held = new Set(this.drivers.flatMap((d) => [...d.deployed.values()].map((r) => sessionIdIn(r.physicalId))));
-    const orphans = this.emulator.liveSessions().filter((id) => !held.has(id));
-    return orphans.length > 0
-      ? `live and held by no resource: ${orphans.map((id) => `${id} (${this.emulator.stateOf(id)})`).join(', ')}`
-      : undefined;
-  }
-
-  private handlesTwice(): string | undefined {
-    const perHandle = new Map<string, string[]>();
-    for (const id of this.emulator.liveSessions()) {
-      const handle = this.emulator.tagsOf(id)[HANDLE_TAG];
-      perHandle.set(handle, [...(perHandle.get(handle) ?? []), id]);
-    }
-    const twice = [...perHandle].filter(([, ids]) => ids.length > 1);
-    return twice.length > 0 ? twice.map(([handle, ids]) => `${handle}: ${ids.join(', ')}`).join('; ') : undefined;
-  }
-
-  private unanswered(): string | undefined {
-    for (const request of this.newRequests()) {
-      const { answers, answeredAt } = request.result;
-      const serviceTimeoutMs = Number((request.event.ResourceProperties as Record<string, unknown>).ServiceTimeout) * 1000;
-      if (answers.length !== request.deliveries) {
-        return `${request.type} ${request.logicalId}: ${answers.length} answers to ${request.deliveries} deliveries`;
-      }
-      // Deliveries may meet different faults, and CloudFormation takes the first answer; but two
-      // that succeed must name one resource.
-      const succeeded = new Set(answers.filter((a) => a.Status === 'SUCCESS').map((a) => a.PhysicalResourceId));
-      if (succeeded.size > 1) {
-        return `${request.type} ${request.logicalId}: two deliveries succeeded with ${[...succeeded].join(' and ')}`;
-      }
-      if (answeredAt - request.startedAt > serviceTimeoutMs) {
-        return `${request.type} ${request.logicalId}: answered after ${(answeredAt - request.startedAt) / 1000} s, ServiceTimeout ${serviceTimeoutMs / 1000} s`;
-      }
-    }
-    return undefined;
-  }
-
-  private unusablePhysicalIds(): string | undefined {
-    const usable = [
-      /^arn:aws:emr-serverless:[\w-]+:\d{12}:\/applications\/\w+\/sessions\/\w+$/,
-      new RegExp(`^${REQUESTED_SESSION_PREFIX}\\w+:[0-9a-f]{64}$`),
-    ];
-    const unusable = this.drivers
-      .flatMap((d) => [...d.deployed.values()].map((r) => r.physicalId))
-      .filter((id) => id !== CREATE_FAILED_MARKER && !usable.some((shape) => shape.test(id)));
-    return unusable.length > 0 ? `held: ${unusable.join(', ')}` : undefined;
-  }
-
-  private failedRequests(): string | undefined {
-    const failed = this.newRequests().find((r) => r.result.status === 'FAILED');
-    return failed ? `${failed.type} ${failed.logicalId}: ${failed.result.reason?.split('\n')[0]}` : undefined;
-  }
-
-  private successBeforeUsable(): string | undefined {
-    for (const { type, logicalId, result } of this.newRequests()) {
-      if (type === 'Delete' || result.status !== 'SUCCESS') {
-        continue;
-      }
-      const sessionId = sessionIdIn(result.physicalId);
-      const usableAt = this.emulator.sessionIds().includes(sessionId) ? this.emulator.usableAt(sessionId) : undefined;
-      if (usableAt === undefined || usableAt > result.answeredAt) {
-        return `${type} ${logicalId}: SUCCESS at ${result.answeredAt}, session ${sessionId} usable at ${usableAt ?? 'never'}`;
-      }
-    }
-    return undefined;
-  }
-
-  private staleAttributes(): string | undefined {
-    for (const [logicalId, resource] of this.driver?.deployed ?? []) {
-      const { SessionId: sessionId, Arn: arn } = resource.data;
-      if (sessionId === undefined) {
-        continue; // a resource whose create or update failed holds no attributes
-      }
-      if (resource.physicalId !== arn || sessionIdIn(arn) !== sessionId || !this.emulator.sessionIds().includes(sessionId)) {
-        return `${logicalId}: physical id ${resource.physicalId}, SessionId ${sessionId}, Arn ${arn}`;
-      }
-    }
-    return undefined;
-  }
-
-  private oversizedResponses(): string | undefined {
-    const oversized = this.newRequests()
-      .flatMap((r) => r.result.answers)
-      .map((answer) => Buffer.byteLength(JSON.stringify(answer)))
-      .filter((bytes) => bytes >= RESPONSE_MAX_BYTES);
-    return oversized.length > 0 ? `responses of ${oversized.join(', ')} bytes` : undefined;
-  }
-
-  private secretsLogged(): string | undefined {
-    const secrets = [SPARK_SECRET, ...this.emulator.authTokensIssued];
-    const line = this.logs.lines.find((l) => secrets.some((secret) => l.includes(secret)) || /X-Amz-Signature=[0-9a-f]{8}-/.test(l));
-    this.logs.lines.length = 0;
-    return line ? `logged: ${line.slice(0, 300)}` : undefined;
-  }
-}
-
-function sessionIdIn(physicalId: string): string {
-  return physicalId.split('/').pop()!;
-}
-
-interface CapturedLogs {
-  readonly lines: string[];
-  restore(): void;
-}
-
-/** A logged value as a log line holds it. */
-function printed(value: unknown): string {
-  if (typeof value === 'string') {
-    return value;
-  }
-  try {
-    return value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** What the deployed code logs and Lambda keeps, for the secrets check, and out of the output. */
-function captureLogs(): CapturedLogs {
-  const methods = ['log', 'debug', 'info', 'warn', 'error'] as const;
-  const original = Object.fromEntries(methods.map((m) => [m, console[m]]));
-  const lines: string[] = [];
-  for (const method of methods) {
-    console[method] = (...args: unknown[]) => {
-      if (keptByLambda(method)) {
-        lines.push(args.map(printed).join(' '));
-      }
-    };
-  }
-  return {
-    lines,
-    restore: () => methods.forEach((m) => (console[m] = original[m])),
-  };
 }
