@@ -25,6 +25,7 @@ import { CONCURRENT_REQUESTS_DEFAULT } from '../lib/session-provider';
 import {
   CONFIGURATION_ITEMS_MAX,
   CONFIGURATION_STRING_MAX_LENGTH,
+  DOCUMENTED_CLASSIFICATIONS,
   IDLE_TIMEOUT_MAX_MINUTES,
   NAME_MAX_LENGTH,
   TAG_VALUE_MAX_LENGTH,
@@ -140,5 +141,14 @@ describe('the README\'s "Reading cdk diff" table names the properties the handle
   test('no other property is in that row', () => {
     const named = [...replacingRow.split('|')[1].matchAll(/`([A-Z]\w+)`/g)].map((match) => match[1]);
     expect(named.sort()).toEqual([...IMMUTABLE_PROPERTIES].sort());
+  });
+});
+
+describe("the README's classification warning lists the classifications the check knows, and only those", () => {
+  const bullet = README.split('- **Warning `classification')[1].split('\n- ')[0];
+
+  test('the same set, in the same order', () => {
+    const listed = /documents \((.*?)\)\. The guide/s.exec(bullet.replace(/\s+/g, ' '))![1];
+    expect([...listed.matchAll(/`([\w-]+)`/g)].map((match) => match[1])).toEqual([...DOCUMENTED_CLASSIFICATIONS]);
   });
 });

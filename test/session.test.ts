@@ -248,7 +248,7 @@ describe('provider', () => {
     });
   });
 
-  test('keeps its log group, and its month of logs, after a failed first deploy and after the stack is deleted', () => {
+  test('retains its log group (DeletionPolicy Retain), so a failed first deploy or a delete of the stack leaves its month of logs', () => {
     session({});
     const template = Template.fromStack(stack);
     template.hasResource('AWS::Logs::LogGroup', {

@@ -48,19 +48,24 @@ export class HistoryStats {
   }
 }
 
+interface SynthesizedStack {
+  readonly assemblyDir: string;
+  readonly stackName: string;
+}
+
 /** The local cloud the histories run in: one emulator, and one synthesized stack per session count. */
 export class HistoryWorld {
   public static async start(): Promise<HistoryWorld> {
     const emulator = new EmrServerlessEmulator(SESSION_TIMINGS);
     useEmulatorEndpoint(await emulator.start());
-    const assemblies = new Map<number, string>();
+    const assemblies = new Map<number, SynthesizedStack>();
     for (const count of [1, 2, 3]) {
       const app = localApp();
       const stack = new SessionsStack(app, `HistoryStack${count}`, {
         count,
         session: { runtimeConfiguration: [{ classification: 'spark-defaults', properties: { 'spark.fuzz.secret': SPARK_SECRET } }] },
       });
-      assemblies.set(count, synthesize(app, stack));
+      assemblies.set(count, { assemblyDir: synthesize(app, stack), stackName: stack.stackName });
     }
     return new HistoryWorld(emulator, assemblies);
   }
@@ -69,7 +74,7 @@ export class HistoryWorld {
 
   private constructor(
     private readonly emulator: EmrServerlessEmulator,
-    private readonly assemblies: Map<number, string>,
+    private readonly assemblies: Map<number, SynthesizedStack>,
   ) {}
 
   /** Stops the emulator and removes the synthesized stacks: a jest worker may never reach its exit handlers. */
@@ -84,14 +89,7 @@ export class HistoryWorld {
     const clock = LocalClock.install(CLOCK_START);
     const logs = captureLogs();
     try {
-      const run = new HistoryRun(
-        this.emulator,
-        clock,
-        this.assemblies.get(history.sessions)!,
-        `HistoryStack${history.sessions}`,
-        logs,
-        this.stats,
-      );
+      const run = new HistoryRun(this.emulator, clock, this.assemblies.get(history.sessions)!, logs, this.stats);
       for (const step of history.steps) {
         await run.apply(step);
       }
@@ -109,7 +107,8 @@ class HistoryRun {
   private readonly drivers: CloudFormationDriver[] = [];
   private driver?: CloudFormationDriver;
   private checkedRequests = 0;
-  private renewals = 0;
+  /** How many changes the history has made: each change's value is new. */
+  private changes = 0;
   /** DELETE_FAILED: CloudFormation allows nothing but another delete of the stack. */
   private deleteFailed = false;
   /** The service fails the next start (the world's event, for the next operation). */
@@ -118,8 +117,7 @@ class HistoryRun {
   constructor(
     private readonly emulator: EmrServerlessEmulator,
     private readonly clock: LocalClock,
-    private readonly assemblyDir: string,
-    private readonly stackName: string,
+    private readonly stack: SynthesizedStack,
     private readonly logs: CapturedLogs,
     private readonly stats: HistoryStats,
   ) {}
@@ -147,16 +145,9 @@ class HistoryRun {
   /** The end of every history: a stack still there (its delete failed under faults) is deleted without faults, and must go. */
   public async finish(): Promise<void> {
     if (this.driver && this.driver.deployed.size > 0) {
-      const results = await this.driver.deleteStack();
-      this.check('the final delete, without faults');
-      const failed = results.find((r) => r.status === 'FAILED');
-      if (failed) {
-        throw new BrokenInvariant(
-          'every physical id CloudFormation holds names something a Delete can act on',
-          'the final delete',
-          failed.reason ?? '',
-        );
-      }
+      await this.driver.deleteStack();
+      // Clean: every physical id CloudFormation holds must name something this Delete can act on.
+      this.check('the final delete, without faults', true);
     }
     const live = this.emulator.liveSessions();
     if (live.length > 0) {
@@ -173,7 +164,7 @@ class HistoryRun {
         if (exists) {
           return false;
         }
-        const created = driverFor(this.emulator, this.assemblyDir, this.stackName, onTheClock(this.clock));
+        const created = driverFor(this.emulator, this.stack.assemblyDir, this.stack.stackName, onTheClock(this.clock));
         this.drivers.push(created);
         this.driver = created;
         this.checkedRequests = 0;
@@ -207,9 +198,8 @@ class HistoryRun {
         return true;
       }
       case 'session-ends': {
-        const logicalId = driver?.sessionLogicalIds[step.session];
-        const sessionId = logicalId && driver!.deployed.get(logicalId)?.data.SessionId;
-        if (!sessionId || !this.emulator.liveSessions().includes(sessionId)) {
+        const sessionId = this.liveSessionOf(step.session);
+        if (!sessionId) {
           return false;
         }
         this.emulator.endSession(
@@ -222,24 +212,24 @@ class HistoryRun {
         this.emulator.failNextSessionStart('Driver failed to start: ServiceQuotaExceeded: account vCPU quota reached');
         this.nextStartFails = true;
         return true;
-      case 'expect-live': {
-        const logicalId = driver?.sessionLogicalIds[step.session];
-        const sessionId = logicalId && driver!.deployed.get(logicalId)?.data.SessionId;
-        if (!sessionId || !this.emulator.liveSessions().includes(sessionId)) {
-          throw new BrokenInvariant(
-            'the session CloudFormation holds is live',
-            describeStep(step),
-            `${logicalId}: ${sessionId ?? 'no session'}`,
-          );
+      case 'expect-live':
+        if (!this.liveSessionOf(step.session)) {
+          throw new BrokenInvariant('the session CloudFormation holds is live', describeStep(step), `S${step.session + 1} is not`);
         }
         return true;
-      }
     }
+  }
+
+  /** The session CloudFormation holds for the stack's session at `index`, if it is live. */
+  private liveSessionOf(index: number): string | undefined {
+    const logicalId = this.driver?.sessionLogicalIds[index];
+    const sessionId = logicalId && this.driver!.deployed.get(logicalId)?.data.SessionId;
+    return sessionId && this.emulator.liveSessions().includes(sessionId) ? sessionId : undefined;
   }
 
   /** The properties after a change of one kind; each change differs from every earlier one. */
   private changed(current: Record<string, unknown>, change: UpdateChange): Record<string, unknown> {
-    const n = ++this.renewals;
+    const n = ++this.changes;
     switch (change) {
       case 'idle-timeout':
         return { ...current, IdleTimeoutMinutes: String(Number(current.IdleTimeoutMinutes ?? 60) + 1) };

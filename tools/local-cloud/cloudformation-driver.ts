@@ -112,6 +112,8 @@ export class CloudFormationDriver {
   public readonly requests: SentRequest[] = [];
   /** aws-cdk-lib's Provider framework, as the template deploys it, with local stand-ins for what it calls. */
   public readonly framework: LocalProviderFramework;
+  /** `Ref` of CloudFormation's pseudo parameters in this stack. */
+  private readonly pseudoParameters: Record<string, string>;
 
   public get stackName(): string {
     return this.options.stackName;
@@ -125,6 +127,14 @@ export class CloudFormationDriver {
   constructor(private readonly options: DriverOptions) {
     this.template = JSON.parse(fs.readFileSync(path.join(options.assemblyDir, `${options.stackName}.template.json`), 'utf8'));
     this.stackId = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${options.stackName}/${randomUUID()}`;
+    this.pseudoParameters = {
+      'AWS::StackId': this.stackId,
+      'AWS::StackName': options.stackName,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Region': REGION,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     this.framework = this.loadFramework();
   }
 
@@ -133,17 +143,9 @@ export class CloudFormationDriver {
    * named log group's name, and what the options say for everything else.
    */
   public readonly resolveReference = (logicalId: string, attribute?: string): string => {
-    const pseudoParameters: Record<string, string> = {
-      'AWS::StackId': this.stackId,
-      'AWS::StackName': this.options.stackName,
-      'AWS::AccountId': ACCOUNT,
-      'AWS::Region': REGION,
-      'AWS::Partition': 'aws',
-      'AWS::URLSuffix': 'amazonaws.com',
-    };
     const resource = this.template.Resources[logicalId];
-    if (attribute === undefined && logicalId in pseudoParameters) {
-      return pseudoParameters[logicalId];
+    if (attribute === undefined && logicalId in this.pseudoParameters) {
+      return this.pseudoParameters[logicalId];
     }
     if (attribute === undefined && resource?.Type === 'AWS::Logs::LogGroup' && resource.Properties?.LogGroupName) {
       return resolveIntrinsics(resource.Properties.LogGroupName, this.resolveReference);
@@ -154,15 +156,7 @@ export class CloudFormationDriver {
   /** The stack's outputs, as `cdk deploy` prints them, resolved against what is deployed now. */
   public outputs(): Record<string, string> {
     return Object.fromEntries(
-      Object.entries(this.template.Outputs ?? {}).map(([name, output]) => [
-        name,
-        String(
-          resolveIntrinsics(output.Value, (id, attribute) => {
-            const session = this.deployed.get(id);
-            return session && attribute ? session.data[attribute] : this.resolveReference(id, attribute);
-          }),
-        ),
-      ]),
+      Object.entries(this.template.Outputs ?? {}).map(([name, output]) => [name, String(resolveIntrinsics(output.Value, this.resolveNow))]),
     );
   }
 
@@ -185,11 +179,14 @@ export class CloudFormationDriver {
    * session reads its current attributes, so a resource that references a session follows it.
    */
   public currentProperty(logicalId: string, property: string): unknown {
-    return resolveIntrinsics(this.template.Resources[logicalId].Properties?.[property], (id, attribute) => {
-      const session = this.deployed.get(id);
-      return session && attribute ? session.data[attribute] : this.resolveReference(id, attribute);
-    });
+    return resolveIntrinsics(this.template.Resources[logicalId].Properties?.[property], this.resolveNow);
   }
+
+  /** A reference resolved against what is deployed now: a session's `Fn::GetAtt` reads its current attributes. */
+  private readonly resolveNow = (logicalId: string, attribute?: string): string => {
+    const session = this.deployed.get(logicalId);
+    return session && attribute ? session.data[attribute] : this.resolveReference(logicalId, attribute);
+  };
 
   /** The template's properties of a session, resolved and stringified as CloudFormation sends them. */
   public templateProperties(logicalId: string): Record<string, unknown> {
