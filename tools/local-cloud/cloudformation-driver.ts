@@ -16,12 +16,15 @@
  *   (`DependsOn` between sessions) are done, and deleted in the reverse order; once one fails, no
  *   other is started, and the stack rolls back when those in progress are done;
  * - a request may be delivered again, with the same RequestId and ResponseURL, while the first
- *   delivery is still in progress.
+ *   delivery is still in progress. CloudFormation takes the first answer at once (DescribeStackResource,
+ *   `cloudformation-api.ts`, shows it), but sends its next request only once every delivery has
+ *   ended: the one way this differs from CloudFormation, which sends it at once.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESOURCE_TYPE } from '../../lambda/shared/contract';
+import { DescribedResource, DescribedStack, localCloudFormationApi } from './cloudformation-api';
 import type { LocalClock } from './local-clock';
 import { FrameworkResponse, FunctionCode, LocalProviderFramework, localResponseUrl } from './provider-framework';
 
@@ -99,11 +102,16 @@ type Template = {
   Resources: Record<string, { Type: string; Properties?: any; Metadata?: any; DeletionPolicy?: string; DependsOn?: string | string[] }>;
 };
 
-export class CloudFormationDriver {
+export class CloudFormationDriver implements DescribedStack {
   public readonly template: Template;
   public readonly stackId: string;
   /** What CloudFormation believes is deployed, by logical id. */
   public readonly deployed = new Map<string, Deployed>();
+  /**
+   * What DescribeStackResource says of each resource, by logical id: the request CloudFormation
+   * last sent for it (a cleanup's Delete of a replaced physical id aside), or a status that needs none.
+   */
+  private readonly described = new Map<string, { readonly event: Record<string, any>; readonly sentAt: number } | DescribedResource>();
   /** The last request of each type sent for each resource, by logical id and type. */
   private readonly lastEvents = new Map<string, Record<string, unknown>>();
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
@@ -240,7 +248,7 @@ export class CloudFormationDriver {
   public async create(logicalId: string, again?: DeliverAgain): Promise<ResourceResult> {
     const properties = this.templateProperties(logicalId);
     const event = this.event('Create', logicalId, properties);
-    const result = await this.run(event, again);
+    const result = await this.send(event, again);
     // Even a failed resource is one CloudFormation will delete on rollback, under the id it was given.
     this.deployed.set(logicalId, { physicalId: result.physicalId, properties, data: result.data });
     return result;
@@ -254,10 +262,10 @@ export class CloudFormationDriver {
   public async update(logicalId: string, newProperties: Record<string, unknown>, again?: DeliverAgain): Promise<ResourceResult> {
     const current = this.deployed.get(logicalId)!;
     const properties = stringify(newProperties) as Record<string, unknown>;
-    const result = await this.run(this.event('Update', logicalId, properties, current.physicalId, current.properties), again);
+    const result = await this.send(this.event('Update', logicalId, properties, current.physicalId, current.properties), again);
     if (result.status === 'FAILED') {
       this.report(logicalId, 'UPDATE_ROLLBACK_IN_PROGRESS');
-      const rollback = await this.run(this.event('Update', logicalId, current.properties, current.physicalId, properties));
+      const rollback = await this.send(this.event('Update', logicalId, current.properties, current.physicalId, properties));
       // A rollback that succeeded is what the resource is now, attributes included (it may have
       // replaced a session that had ended); one that failed leaves the resource as it was.
       this.deployed.set(
@@ -277,10 +285,16 @@ export class CloudFormationDriver {
     this.deployed.delete(logicalId);
     if (this.template.Resources[logicalId].DeletionPolicy === 'Retain') {
       this.retained.push(current.physicalId);
+      this.described.set(logicalId, {
+        resourceType: RESOURCE_TYPE,
+        status: 'DELETE_SKIPPED',
+        physicalId: current.physicalId,
+        updatedAt: Date.now(),
+      });
       this.report(logicalId, 'DELETE_SKIPPED', current.physicalId);
       return { status: 'SUCCESS', physicalId: current.physicalId, data: {}, polls: 0, answeredAt: Date.now(), answers: [] };
     }
-    const result = await this.run(this.event('Delete', logicalId, current.properties, current.physicalId), again);
+    const result = await this.send(this.event('Delete', logicalId, current.properties, current.physicalId), again);
     if (result.status === 'FAILED') {
       // DELETE_FAILED: CloudFormation still holds the resource, and a later delete of the stack tries again.
       this.deployed.set(logicalId, current);
@@ -326,6 +340,39 @@ export class CloudFormationDriver {
       this.report(logicalId, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `deleting ${physicalId}`);
       await this.run(this.event('Delete', logicalId, properties, physicalId));
     }
+  }
+
+  /**
+   * What DescribeStackResource says of a resource now: `<TYPE>_IN_PROGRESS` until CloudFormation
+   * takes an answer to the request it sent last, then `<TYPE>_COMPLETE` or `<TYPE>_FAILED` with the
+   * physical id it holds (a failed Update or Delete keeps the one it had). The answer is taken when
+   * the first one arrives, while another delivery of the request may still be running.
+   */
+  public describe(logicalId: string): DescribedResource | undefined {
+    const entry = this.described.get(logicalId);
+    if (!entry || 'status' in entry) {
+      return entry;
+    }
+    const { event, sentAt } = entry;
+    const verb = String(event.RequestType).toUpperCase();
+    const [taken] = this.framework.answersTo(event);
+    if (!taken) {
+      return { resourceType: RESOURCE_TYPE, status: `${verb}_IN_PROGRESS`, physicalId: event.PhysicalResourceId, updatedAt: sentAt };
+    }
+    const failed = taken.Status === 'FAILED';
+    return {
+      resourceType: RESOURCE_TYPE,
+      status: `${verb}_${failed ? 'FAILED' : 'COMPLETE'}`,
+      physicalId: failed && event.RequestType !== 'Create' ? event.PhysicalResourceId : taken.PhysicalResourceId,
+      updatedAt: sentAt,
+    };
+  }
+
+  /** A request for the resource's own sake: from now on, what DescribeStackResource says of the resource is this request's. */
+  private async send(event: Record<string, any>, again?: DeliverAgain): Promise<ResourceResult> {
+    await localCloudFormationApi.serve(this.stackId, this);
+    this.described.set(event.LogicalResourceId, { event, sentAt: Date.now() });
+    return this.run(event, again);
   }
 
   /**
