@@ -2,23 +2,37 @@
  * The custom-resource handler of `Custom::EmrServerlessSession`, served by the aws-cdk-lib
  * `custom_resources.Provider` framework: `onEvent` decides, `isComplete` is polled until it is done.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { LOG_GROUP_ENV } from './shared/contract';
-import { POLL_WINDOW_ENV, SDK_CONNECT_TIMEOUT_MS, SDK_MAX_ATTEMPTS, SDK_REQUEST_TIMEOUT_MS } from './shared/limits';
-import { IsCompleteResponse, OnEventResponse, SessionEvent, SessionHandler } from './session-handler';
+import {
+  CLOUDFORMATION_REQUEST_TIMEOUT_MS,
+  POLL_WINDOW_ENV,
+  SDK_CONNECT_TIMEOUT_MS,
+  SDK_MAX_ATTEMPTS,
+  SDK_REQUEST_TIMEOUT_MS,
+} from './shared/limits';
+import { HandlerClients, IsCompleteResponse, OnEventResponse, SessionEvent, SessionHandler } from './session-handler';
 
 // The SDK's own endpoint resolution and retry policy (standard mode), so that
-// AWS_ENDPOINT_URL_EMR_SERVERLESS can steer it without a code change. The SDK sets no timeouts of
-// its own: a connection that hangs would hold the Lambda until it times out, so each attempt is
-// bounded, and a timed-out attempt is retried like any transient failure.
-let client: EMRServerlessClient | undefined;
-function emrServerless(): EMRServerlessClient {
-  client ??= new EMRServerlessClient({
-    maxAttempts: SDK_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
-    logger: SDK_DEBUG_LOG,
-  });
-  return client;
+// AWS_ENDPOINT_URL_EMR_SERVERLESS and AWS_ENDPOINT_URL_CLOUDFORMATION can steer it without a code
+// change. The SDK sets no timeouts of its own: a connection that hangs would hold the Lambda until
+// it times out, so each attempt is bounded, and a timed-out attempt is retried like any transient failure.
+const CLIENT_CONFIG = {
+  maxAttempts: SDK_MAX_ATTEMPTS,
+  requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
+} as const;
+let clients: HandlerClients | undefined;
+function handlerClients(): HandlerClients {
+  clients ??= {
+    emrServerless: new EMRServerlessClient({ ...CLIENT_CONFIG, logger: SDK_DEBUG_LOG }),
+    cloudFormation: new CloudFormationClient({
+      ...CLIENT_CONFIG,
+      requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: CLOUDFORMATION_REQUEST_TIMEOUT_MS },
+      logger: SDK_DEBUG_LOG,
+    }),
+  };
+  return clients;
 }
 
 /**
@@ -35,11 +49,11 @@ const SDK_DEBUG_LOG = {
 };
 
 export async function onEvent(event: SessionEvent): Promise<OnEventResponse> {
-  return withLogGroupInReason(() => new SessionHandler(emrServerless(), event).onEvent());
+  return withLogGroupInReason(() => new SessionHandler(handlerClients(), event).onEvent());
 }
 
 export async function isComplete(event: SessionEvent): Promise<IsCompleteResponse> {
-  return withLogGroupInReason(() => new SessionHandler(emrServerless(), event, { pollWindowMs: pollWindowMs() }).isComplete());
+  return withLogGroupInReason(() => new SessionHandler(handlerClients(), event, { pollWindowMs: pollWindowMs() }).isComplete());
 }
 
 /** The poll window the construct set in the function's environment; anything else means one poll an invocation. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EMRServerlessClient, Session } from '@aws-sdk/client-emr-serverless';
 import type { CdkCustomResourceEvent, CdkCustomResourceIsCompleteResponse, CdkCustomResourceResponse } from 'aws-lambda';
 import { deriveClientToken } from './client-token';
@@ -29,6 +30,7 @@ import {
 } from './properties';
 import { isOver, phaseOf } from './session-states';
 import { Sessions, UNAVAILABLE } from './sessions';
+import { StackResource } from './stack-resource';
 
 /** The request as the Provider framework hands it over; isComplete's also carries what onEvent answered. */
 /** The fields onEvent adds to its answer, which the framework hands on to every isComplete of the request. */
@@ -39,6 +41,12 @@ export type OnEventResponse = CdkCustomResourceResponse<SessionResponseData> & O
 export type IsCompleteResponse = CdkCustomResourceIsCompleteResponse<SessionResponseData> & { readonly PhysicalResourceId?: string };
 
 const NOT_YET: IsCompleteResponse = { IsComplete: false };
+
+/** The services the handler calls: EMR Serverless for sessions, CloudFormation to learn whether it will own one. */
+export interface HandlerClients {
+  readonly emrServerless: EMRServerlessClient;
+  readonly cloudFormation: CloudFormationClient;
+}
 
 export interface SessionHandlerOptions {
   /**
@@ -71,19 +79,21 @@ export interface SessionHandlerOptions {
  */
 export class SessionHandler {
   private readonly sessions: Sessions;
+  private readonly stackResource: StackResource;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
   /** When this invocation's polling stops: isComplete answers "not yet" rather than poll after it. */
   private readonly pollWindowEnds: number;
 
   constructor(
-    client: EMRServerlessClient,
+    clients: HandlerClients,
     private readonly event: SessionEvent,
     options: SessionHandlerOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? ((ms) => sleepFor(ms));
-    this.sessions = new Sessions(client, this.sleep);
+    this.sessions = new Sessions(clients.emrServerless, this.sleep);
+    this.stackResource = new StackResource(clients.cloudFormation, event);
     this.pollWindowEnds = this.now().getTime() + (options.pollWindowMs ?? 0);
   }
 
@@ -165,11 +175,43 @@ export class SessionHandler {
     }
     try {
       const answer = await this.pollWithinWindow(() => this.isStartedSessionReady(started, spec, requested));
-      return answer.IsComplete ? { ...answer, PhysicalResourceId: started.arn } : answer;
+      if (!answer.IsComplete) {
+        return answer;
+      }
+      return (await this.isTakenByCloudFormation(started, spec)) ? { ...answer, PhysicalResourceId: started.arn } : NOT_YET;
     } catch (error) {
       const cleanup = await this.sessions.terminateStartedByAndDescribe(requested);
       throw new Error(`${error instanceof Error ? error.message : String(error)}. ${cleanup}`, { cause: error });
     }
+  }
+
+  /**
+   * Whether CloudFormation will hold the usable session this request started once the request
+   * answers (see `StackResource`): it has not taken another answer to the request, from another
+   * delivery. A session it will not hold fails the request, and so is terminated. While
+   * CloudFormation cannot be asked, the request waits for it until its start timeout, then answers
+   * all the same: a check that cannot be made must not fail a deploy whose session is usable.
+   */
+  private async isTakenByCloudFormation(started: SessionRef, spec: SessionSpec): Promise<boolean> {
+    const ownership = await this.stackResource.ownershipOf(started.arn);
+    if (ownership === UNAVAILABLE) {
+      if (this.secondsSince(this.requestedAt(START_REQUESTED_AT)) <= spec.startTimeoutSeconds) {
+        return false;
+      }
+      log('CloudFormation could not be asked whether it takes this answer until the start timeout: answering', {
+        sessionId: started.sessionId,
+      });
+      return true;
+    }
+    if (!ownership.owned) {
+      log('CloudFormation took another answer to this request: the session it started is not held', { ...ownership });
+      throw new Error(
+        `CloudFormation took another answer to this request (RequestId ${this.event.RequestId}) before session ` +
+          `${started.sessionId} was usable: the resource is ${ownership.resourceStatus}, physical id ` +
+          `${ownership.physicalResourceId ?? 'none'}, so it would never hold the session`,
+      );
+    }
+    return true;
   }
 
   /**

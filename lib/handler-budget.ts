@@ -7,6 +7,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import {
   ACCESS_DENIED_DELAYS_MS,
+  CLOUDFORMATION_REQUEST_TIMEOUT_MS,
   POLL_INTERVAL_MS,
   SDK_CONNECT_TIMEOUT_MS,
   SDK_MAX_ATTEMPTS,
@@ -16,19 +17,24 @@ import {
 } from '../lambda/shared/limits';
 
 /** The longest one SDK call can take: every attempt connects and waits for its response (SDK backoff is under a second). */
-const SDK_CALL_MAX = Duration.millis(SDK_MAX_ATTEMPTS * (SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS + 1_000));
+const SDK_CALL_MAX = sdkCallMax(SDK_REQUEST_TIMEOUT_MS);
+/** The same for CloudFormation's DescribeStackResource, with its shorter request timeout. */
+const CLOUDFORMATION_CALL_MAX = sdkCallMax(CLOUDFORMATION_REQUEST_TIMEOUT_MS);
 /** How long StartSession may wait out IAM propagation: the handler's AccessDenied delays, added up. */
 const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, ms) => sum + ms, 0));
 /**
- * How many SDK calls in a row each function's timeout allows for, each at its longest. onEvent makes
- * one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of a requested
- * session up to four StartSession (the IAM wait), a GetSession and a GetSessionEndpoint, then, when
- * the request fails, a TerminateSession and the search for what it started. Searches answer in well
+ * How many EMR Serverless calls in a row each function's timeout allows for, each at its longest.
+ * onEvent makes one to three (GetSession, then Tag/UntagResource or TerminateSession); isComplete of
+ * a requested session up to four StartSession (the IAM wait), a GetSession and a GetSessionEndpoint,
+ * then, when the request fails, a TerminateSession and the search for what it started; and, once
+ * the session is usable, CloudFormation's DescribeStackResource, allowed for on its own. Searches answer in well
  * under a second a call when the service is well, so the allowance below covers a search through
  * many sessions. The lifecycle suite counts every invocation's calls at the emulator and fails on
  * one over these numbers (`expectInvariants`), so this count cannot drift from the handler.
  */
 export const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
+/** How many CloudFormation calls each function's timeout allows for, each at its longest: isComplete's one check. */
+export const CLOUDFORMATION_CALLS_PER_INVOCATION = { onEvent: 0, isComplete: 1 };
 /** Room for a search through an application's sessions (ListSessions, then GetSession each), beyond the calls counted above. */
 const SEARCH_ALLOWANCE = Duration.minutes(2);
 
@@ -46,8 +52,8 @@ const QUERY_INTERVAL = Duration.millis(POLL_INTERVAL_MS);
 const WAITER_BUDGET = afterHandlerLimits(START_TIMEOUT_MAX_SECONDS);
 /** The timeouts of the handler's two functions. */
 export const HANDLER_TIMEOUTS = {
-  onEvent: invocationTimeout(SDK_CALLS_PER_INVOCATION.onEvent),
-  isComplete: invocationTimeout(SDK_CALLS_PER_INVOCATION.isComplete, ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
+  onEvent: invocationTimeout('onEvent'),
+  isComplete: invocationTimeout('isComplete', ACCESS_DENIED_WAIT.plus(SEARCH_ALLOWANCE)),
 };
 
 /** The waiter: isComplete again `queryInterval` after each "not yet", for at least `totalTimeout`. */
@@ -69,9 +75,16 @@ function afterHandlerLimits(startTimeoutSeconds: number): Duration {
   return Duration.seconds(Math.max(startTimeoutSeconds, TERMINATE_TIMEOUT_SECONDS) + 5 * 60);
 }
 
-/** A Lambda timeout for `calls` SDK calls in a row and any waiting besides, within Lambda's 15 minutes. */
-function invocationTimeout(calls: number, waiting: Duration = Duration.seconds(0)): Duration {
-  const timeout = Duration.millis(calls * SDK_CALL_MAX.toMilliseconds() + waiting.toMilliseconds());
+function sdkCallMax(requestTimeoutMs: number): Duration {
+  return Duration.millis(SDK_MAX_ATTEMPTS * (SDK_CONNECT_TIMEOUT_MS + requestTimeoutMs + 1_000));
+}
+
+/** A function's Lambda timeout: its SDK calls in a row, each at its longest, and any waiting besides, within Lambda's 15 minutes. */
+function invocationTimeout(fn: keyof typeof SDK_CALLS_PER_INVOCATION, waiting: Duration = Duration.seconds(0)): Duration {
+  const calls =
+    SDK_CALLS_PER_INVOCATION[fn] * SDK_CALL_MAX.toMilliseconds() +
+    CLOUDFORMATION_CALLS_PER_INVOCATION[fn] * CLOUDFORMATION_CALL_MAX.toMilliseconds();
+  const timeout = Duration.millis(calls + waiting.toMilliseconds());
   if (timeout.toMilliseconds() > 14 * 60_000) {
     throw new Error(`the handler's timeout of ${timeout.toHumanString()} leaves no room under Lambda's 15 minutes`);
   }

@@ -217,12 +217,14 @@ interface FunctionPermissions {
   readonly onApplication: { readonly sid: string; readonly actions: string[] };
   readonly onSessions: string[];
   readonly passRole: boolean;
+  /** Whether it asks CloudFormation about its request's resource before it reports a session it started. */
+  readonly describesStackResource: boolean;
 }
 
 /**
  * What each handler function may do, beyond writing its logs. onEvent never starts a session
- * (isComplete does), so its role holds neither StartSession, GetSessionEndpoint nor PassRole: it
- * reads, retags, searches and terminates.
+ * (isComplete does), so its role holds neither StartSession, GetSessionEndpoint, PassRole nor
+ * DescribeStackResource: it reads, retags, searches and terminates.
  */
 const FUNCTION_PERMISSIONS: Record<'isComplete' | 'onEvent', FunctionPermissions> = {
   isComplete: {
@@ -235,6 +237,7 @@ const FUNCTION_PERMISSIONS: Record<'isComplete' | 'onEvent', FunctionPermissions
       'emr-serverless:UntagResource',
     ],
     passRole: true,
+    describesStackResource: true,
   },
   onEvent: {
     onApplication: { sid: 'ListSessions', actions: ['emr-serverless:ListSessions'] },
@@ -245,6 +248,7 @@ const FUNCTION_PERMISSIONS: Record<'isComplete' | 'onEvent', FunctionPermissions
       'emr-serverless:UntagResource',
     ],
     passRole: false,
+    describesStackResource: false,
   },
 };
 
@@ -269,7 +273,15 @@ class SessionPermissions {
           conditions: { StringEquals: { 'iam:PassedToService': EMR_SERVERLESS_PRINCIPAL } },
         })
       : undefined;
-    const statements = [this.onApplication, this.onSessions, ...(this.passRole ? [this.passRole] : [])];
+    // Its own stack only: the one whose requests it answers (lambda/stack-resource.ts says why it asks).
+    const describeStackResource = permissions.describesStackResource
+      ? new iam.PolicyStatement({
+          sid: 'DescribeOwnStackResources',
+          actions: ['cloudformation:DescribeStackResource'],
+          resources: [Stack.of(scope).stackId],
+        })
+      : undefined;
+    const statements = [this.onApplication, this.onSessions, ...[this.passRole, describeStackResource].filter((s) => s !== undefined)];
     this.policy = new iam.Policy(scope, id, { roles: [role], statements });
   }
 

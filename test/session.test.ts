@@ -304,7 +304,7 @@ describe('provider', () => {
     );
   });
 
-  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent, 6 and the waits for isComplete', () => {
+  test('handler timeouts follow from the SDK bounds: 5 calls for onEvent; 6, a CloudFormation check and the waits for isComplete', () => {
     session();
     const timeouts = Object.fromEntries(
       Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
@@ -312,8 +312,9 @@ describe('provider', () => {
         .map((fn) => [fn.Properties.Handler, fn.Properties.Timeout]),
     );
     // One call: 3 attempts of (5 s connect + 30 s request + 1 s backoff) = 108 s.
-    // isComplete: the IAM wait (35 s) and a search (120 s) besides.
-    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 35 + 120 });
+    // isComplete: DescribeStackResource, 3 attempts of (5 s connect + 5 s request + 1 s backoff) = 33 s,
+    // and the IAM wait (35 s) and a search (120 s) besides: 836 s, under Lambda's 15 minutes.
+    expect(timeouts).toEqual({ 'index.onEvent': 5 * 108, 'index.isComplete': 6 * 108 + 33 + 35 + 120 });
   });
 
   test("CloudFormation works on at most 5 of a stack's sessions at once: each depends on the one declared 5 before it", () => {
@@ -376,6 +377,13 @@ describe('permissions', () => {
         Action: 'iam:PassRole',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ExecutionRole/), 'Arn'] },
         Condition: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } },
+      },
+      // Whether CloudFormation will hold a session a request started: of this stack's resources only.
+      {
+        Sid: 'DescribeOwnStackResources',
+        Effect: 'Allow',
+        Action: 'cloudformation:DescribeStackResource',
+        Resource: { Ref: 'AWS::StackId' },
       },
     ]);
   });
@@ -441,10 +449,11 @@ describe('permissions', () => {
     const secondApplication = sessionsApplication(stack, 'SecondApplication');
     new Session(stack, 'Second', { application: secondApplication, executionRole: executionRoleIn(stack, 'SecondRole') });
     const statements = handlerPolicyStatements(Template.fromStack(stack));
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(4);
     expect(statements[0].Resource).toHaveLength(2);
     expect(statements[1].Resource).toHaveLength(2);
     expect(statements[2].Resource).toHaveLength(2);
+    expect(statements[3].Resource).toEqual({ Ref: 'AWS::StackId' });
   });
 
   test('an imported application is granted by its ARN', () => {

@@ -33,6 +33,12 @@ export const TERMINATE_TIMEOUT_SECONDS = 10 * 60;
 export const SDK_CONNECT_TIMEOUT_MS = 5_000;
 export const SDK_REQUEST_TIMEOUT_MS = 30_000;
 export const SDK_MAX_ATTEMPTS = 3;
+/**
+ * The request timeout of CloudFormation's DescribeStackResource, shorter than the session calls':
+ * it reads one row, and one that does not answer is asked again at the next poll, 2 seconds later.
+ * It keeps isComplete's Lambda timeout under Lambda's 15 minutes with one more call to make.
+ */
+export const CLOUDFORMATION_REQUEST_TIMEOUT_MS = 5_000;
 
 /**
  * How long StartSession waits out an AccessDeniedException, in steps (35 seconds in all): the

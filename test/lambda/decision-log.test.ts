@@ -34,6 +34,7 @@ import {
   SESSION_ID,
   STACK_ID,
 } from '../fixtures/events';
+import { testClients, waitsForEachRequest } from '../fixtures/clients';
 import { serviceError } from '../fixtures/errors';
 import { listSessions, NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
 
@@ -41,8 +42,11 @@ const emr = mockClient(EMRServerlessClient);
 const ENDPOINT = 'https://00fsession000001.example.emr-serverless.test';
 const OTHER_SESSION_ID = '00fsession000002';
 
+/** The request the test runs: CloudFormation is in progress for it. */
+let underTest: SessionEvent | undefined;
 function handler(event: SessionEvent): SessionHandler {
-  return new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event, { now: () => NOW, sleep: async () => undefined });
+  underTest = event;
+  return new SessionHandler(testClients(), event, { now: () => NOW, sleep: async () => undefined });
 }
 
 let logSpy: jest.SpyInstance;
@@ -52,6 +56,8 @@ function decisions(): Array<Record<string, unknown>> {
 }
 
 beforeEach(() => {
+  underTest = undefined;
+  waitsForEachRequest(() => underTest);
   emr.reset();
   emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
   emr.on(GetSessionEndpointCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, endpoint: ENDPOINT });

@@ -8,6 +8,7 @@ import {
   TerminateSessionCommand,
   ValidationException,
 } from '@aws-sdk/client-emr-serverless';
+import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { deriveClientToken } from '../../lambda/client-token';
@@ -22,13 +23,16 @@ import {
   buildCreateEvent,
   buildDeleteEvent,
   buildUpdateEvent,
+  LOGICAL_ID,
   properties,
   requestedIdOf,
   ROLE_ARN,
   SESSION_ARN,
   SESSION_ID,
+  STACK_ID,
 } from '../fixtures/events';
-import { serviceError } from '../fixtures/errors';
+import { cloudFormation, describedResource, testClients, waitsForEachRequest } from '../fixtures/clients';
+import { cloudFormationError, serviceError } from '../fixtures/errors';
 import { listSessions, NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
 
 const emr = mockClient(EMRServerlessClient);
@@ -46,7 +50,8 @@ const RESPONSE_BUDGET_BYTES = Math.floor(4096 / 1.5);
 
 /** isComplete of the event, after onEvent answered with `onEventAnswer` (a physical id, or the whole answer). */
 async function isComplete(event: SessionEvent, onEventAnswer: Record<string, string> | string = SESSION_ARN) {
-  const handler = new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), asIsCompleteEvent(event, onEventAnswer), {
+  underTest = event;
+  const handler = new SessionHandler(testClients(), asIsCompleteEvent(event, onEventAnswer), {
     now: () => NOW,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -67,8 +72,12 @@ async function isCreateComplete(props = properties()) {
   return isComplete(event, requestedIdOf(event));
 }
 
+/** The request the test runs: CloudFormation is in progress for it unless the test says otherwise. */
+let underTest: SessionEvent | undefined;
 let logSpy: jest.SpyInstance;
 beforeEach(() => {
+  underTest = undefined;
+  waitsForEachRequest(() => underTest);
   emr.reset();
   sleeps.length = 0;
   emr.on(StartSessionCommand).resolves({ applicationId: APPLICATION_ID, sessionId: SESSION_ID, arn: SESSION_ARN });
@@ -500,6 +509,103 @@ describe('the endpoint', () => {
   });
 });
 
+describe('isComplete asks CloudFormation whether it will hold the session the request started', () => {
+  /** What the Provider framework answers a Create with when it fails before the handler could (`cfn-response.js`). */
+  const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+  const OTHER_SESSION_ARN = SESSION_ARN.replace(SESSION_ID, OTHER_SESSION_ID);
+  /** A Create whose session is usable and carries the request's token, as ListSessions and GetSession show it. */
+  function usableSessionOf(event: SessionEvent) {
+    listSessions(emr, deriveClientToken(event), [{ sessionId: SESSION_ID, state: 'IDLE', ofRequest: true }]);
+  }
+
+  test('asks once the session is usable, about its own stack and resource, and answers while CloudFormation waits', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    await expect(isComplete(event, requestedIdOf(event))).resolves.toMatchObject({ IsComplete: true, PhysicalResourceId: SESSION_ARN });
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStackResourceCommand, 1);
+    expect(cloudFormation).toHaveReceivedCommandWith(DescribeStackResourceCommand, { StackName: STACK_ID, LogicalResourceId: LOGICAL_ID });
+  });
+
+  test('does not ask while the session is still starting', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('STARTING') });
+    await expect(isCreateComplete()).resolves.toStrictEqual({ IsComplete: false });
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStackResourceCommand, 0);
+  });
+
+  test('answers when CloudFormation holds the session already: another delivery of the request answered first', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    cloudFormation.on(DescribeStackResourceCommand).resolves(describedResource('CREATE_COMPLETE', SESSION_ARN));
+    await expect(isComplete(event, requestedIdOf(event))).resolves.toMatchObject({ IsComplete: true, PhysicalResourceId: SESSION_ARN });
+  });
+
+  test.each([
+    ['a Create another delivery failed (the framework answered under its marker)', 'CREATE_FAILED', CREATE_FAILED_MARKER, 'Create'],
+    ['a Create rolled back since', 'DELETE_COMPLETE', CREATE_FAILED_MARKER, 'Create'],
+    ['an Update another delivery failed (CloudFormation keeps the old session)', 'UPDATE_FAILED', OTHER_SESSION_ARN, 'Update'],
+    ['a Create delivered again long after, while a later update is in progress', 'UPDATE_IN_PROGRESS', OTHER_SESSION_ARN, 'Create'],
+  ] as const)('%s: the session it started is terminated, and the reason says why', async (_, status, physicalId, type) => {
+    const event =
+      type === 'Create' ? buildCreateEvent() : buildUpdateEvent(properties({ IdleTimeoutMinutes: '60' }), properties(), OTHER_SESSION_ARN);
+    usableSessionOf(event);
+    cloudFormation.on(DescribeStackResourceCommand).resolves(describedResource(status, physicalId));
+    await expect(isComplete(event, requestedIdOf(event))).rejects.toThrow(
+      `CloudFormation took another answer to this request (RequestId ${event.RequestId}) before session ${SESSION_ID} was usable: ` +
+        `the resource is ${status}, physical id ${physicalId}, so it would never hold the session. ` +
+        `The session it started (${SESSION_ID}) has been terminated.`,
+    );
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+  });
+
+  test('a stack CloudFormation no longer has owns nothing: the session is terminated', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    cloudFormation
+      .on(DescribeStackResourceCommand)
+      .rejects(cloudFormationError('ValidationError', 400, `Stack with id ${STACK_ID} does not exist`));
+    await expect(isComplete(event, requestedIdOf(event))).rejects.toThrow(
+      `the resource is NOT_FOUND, physical id none, so it would never hold the session. The session it started (${SESSION_ID}) has been terminated.`,
+    );
+  });
+
+  test('CloudFormation throttled: asked again at the next poll, nothing terminated', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    cloudFormation.on(DescribeStackResourceCommand).rejects(cloudFormationError('Throttling', 400, 'Rate exceeded'));
+    await expect(isComplete(event, requestedIdOf(event))).resolves.toStrictEqual({ IsComplete: false });
+    expect(emr).toHaveReceivedCommandTimes(TerminateSessionCommand, 0);
+  });
+
+  test('CloudFormation still throttled after the start timeout: the usable session is reported all the same', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    cloudFormation.on(DescribeStackResourceCommand).rejects(cloudFormationError('Throttling', 400, 'Rate exceeded'));
+    await expect(isComplete(event, askedAt(event, secondsBeforeNow(1201)))).resolves.toMatchObject({
+      IsComplete: true,
+      PhysicalResourceId: SESSION_ARN,
+    });
+    const decisions = logSpy.mock.calls.map(([line]) => JSON.parse(line as string).decision);
+    expect(decisions).toContain('CloudFormation could not be asked whether it takes this answer until the start timeout: answering');
+  });
+
+  test('a refusal (the permission is missing) fails the request with its reason, and terminates the session', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    cloudFormation
+      .on(DescribeStackResourceCommand)
+      .rejects(cloudFormationError('AccessDenied', 403, 'not authorized to perform: cloudformation:DescribeStackResource'));
+    await expect(isComplete(event, requestedIdOf(event))).rejects.toThrow(
+      `not authorized to perform: cloudformation:DescribeStackResource. The session it started (${SESSION_ID}) has been terminated.`,
+    );
+  });
+
+  test('a kept session (update in place) is not asked about: CloudFormation holds it already', async () => {
+    emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
+    await expect(isComplete(buildUpdateEvent(properties()), SESSION_ARN)).resolves.toMatchObject({ IsComplete: true });
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStackResourceCommand, 0);
+  });
+});
+
 describe('isComplete: a kept session (update in place)', () => {
   test('completes with the attributes of the same session, under the same physical id', async () => {
     emr.on(GetSessionCommand).resolves({ session: sessionIn('IDLE') });
@@ -692,7 +798,8 @@ describe('isComplete polls within its invocation, up to the poll window', () => 
   let clock: number;
   /** isComplete with a clock that each wait moves on, as a Lambda invocation that polls for `pollWindowMs`. */
   async function polling(event: SessionEvent, onEventAnswer: Record<string, string> | string, pollWindowMs = WINDOW_MS) {
-    const handler = new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), asIsCompleteEvent(event, onEventAnswer), {
+    underTest = event;
+    const handler = new SessionHandler(testClients(), asIsCompleteEvent(event, onEventAnswer), {
       pollWindowMs,
       now: () => new Date(clock),
       sleep: async (ms) => {

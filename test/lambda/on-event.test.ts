@@ -27,6 +27,7 @@ import {
   SESSION_ARN,
   SESSION_ID,
 } from '../fixtures/events';
+import { testClients } from '../fixtures/clients';
 import { serviceError } from '../fixtures/errors';
 import { NOW, sessionIn } from '../fixtures/sessions';
 
@@ -34,7 +35,7 @@ const emr = mockClient(EMRServerlessClient);
 const OTHER_SESSION_ID = '00fsession000002';
 
 async function onEvent(event: SessionEvent) {
-  return new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event, { now: () => NOW }).onEvent();
+  return new SessionHandler(testClients(), event, { now: () => NOW }).onEvent();
 }
 
 function serverError(name = 'InternalServerException'): Error {
@@ -89,7 +90,7 @@ describe('onEvent: create', () => {
 describe('onEvent: an unknown request type', () => {
   test.each(['onEvent', 'isComplete'] as const)('%s fails with the type it got', async (entry) => {
     const event = { ...buildCreateEvent(), RequestType: 'Refresh' } as unknown as SessionEvent;
-    const handler = new SessionHandler(new EMRServerlessClient({ region: 'us-east-1' }), event);
+    const handler = new SessionHandler(testClients(), event);
     await expect(handler[entry]()).rejects.toThrow("unknown RequestType 'Refresh': expected Create, Update or Delete");
     expect(emr.calls()).toHaveLength(0);
   });

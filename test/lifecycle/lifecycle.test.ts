@@ -201,6 +201,43 @@ describe('the Provider framework fails after the handler answered (StartExecutio
   });
 });
 
+// Found by the random histories (seed 20261202), shrunk to `1 session: create | update(S1: idle-timeout)
+// [fault: delivered again after 0 s, StartExecution throttled x3] | delete`, and then seen for a
+// create too: the other delivery's waiter started a session that nobody owned until its idle timeout.
+describe('a request delivered twice at once, its first delivery failing at StartExecution', () => {
+  /** What the other delivery answers, CloudFormation having taken the first delivery's FAILED. */
+  const TOOK_ANOTHER_ANSWER =
+    /^CloudFormation took another answer to this request \(RequestId [\w-]+\) before session (00f\w+) was usable: the resource is (CREATE|UPDATE)_FAILED, physical id \S+, so it would never hold the session\. The session it started \(\1\) has been terminated\./;
+
+  test('a create: the session the other delivery started is terminated, and nothing is left', async () => {
+    const driver = sessionsStack();
+    driver.failNextStartExecution();
+    const [result] = await driver.createStack({ afterMs: 0 });
+
+    expect(result).toMatchObject({ status: 'FAILED', physicalId: CREATE_FAILED_MARKER });
+    const [, other] = result.answers;
+    expect(other.Status).toBe('FAILED');
+    expect(headline(other.Reason)).toMatch(TOOK_ANOTHER_ANSWER);
+    expect(emulator.sessionIds()).toHaveLength(1);
+    expect(emulator.liveSessions()).toEqual([]);
+    expectInvariants(driver);
+  });
+
+  test('a replacing update: the old session is kept, the new one terminated', async () => {
+    const driver = sessionsStack();
+    const [logicalId] = driver.sessionLogicalIds;
+    const [created] = await driver.createStack();
+    driver.failNextStartExecution();
+
+    const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, { afterMs: 0 });
+    expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId });
+    expect(headline(updated.answers[1].Reason)).toMatch(TOOK_ANOTHER_ANSWER);
+    expect(emulator.sessionIds()).toHaveLength(2);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectInvariants(driver);
+  });
+});
+
 describe('aws-cdk-lib Provider framework, run from the asset', () => {
   test("the framework code that ran is the template's asset, byte for byte aws-cdk-lib's runtime; the handler, the shipped bundle", async () => {
     const driver = sessionsStack();

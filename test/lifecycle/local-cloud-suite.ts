@@ -5,7 +5,8 @@
  * not own; no invocation of the handler made more SDK calls than its timeout was computed for),
  * whose counts the suite prints as a table when it is done.
  */
-import { SDK_CALLS_PER_INVOCATION } from '../../lib/handler-budget';
+import { CLOUDFORMATION_CALLS_PER_INVOCATION, SDK_CALLS_PER_INVOCATION } from '../../lib/handler-budget';
+import { localCloudFormationApi } from '../../tools/local-cloud/cloudformation-api';
 import { AccountLimits, CloudFormationDriver, DriverOptions } from '../../tools/local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator, EmulatorOptions, Operation } from '../../tools/local-cloud/emulator';
 import { LocalClock } from '../../tools/local-cloud/local-clock';
@@ -29,7 +30,8 @@ export interface LocalCloudSuite {
   logLines(): { log: string[]; debug: string[] };
   /**
    * No token started two sessions; every live session is one the stack holds (or deliberately
-   * retained); no invocation made more SDK calls than `SDK_CALLS_PER_INVOCATION`, by the emulator's count.
+   * retained); no invocation made more SDK calls than `SDK_CALLS_PER_INVOCATION` and
+   * `CLOUDFORMATION_CALLS_PER_INVOCATION`, by the emulator's and CloudFormation's stand-in's count.
    */
   expectInvariants(driver: CloudFormationDriver): void;
 }
@@ -44,12 +46,18 @@ export function sessionIdOf(physicalId: string): string {
 }
 
 /**
- * The SDK calls each of the handler's invocations made, as the emulator received them, without those
- * of a search (ListSessions, and the GetSession of each session it lists), which has an allowance of
- * time of its own in the budget.
+ * The SDK calls each of the handler's invocations made, as the emulator and CloudFormation's stand-in
+ * received them, without those of a search (ListSessions, and the GetSession of each session it
+ * lists), which has an allowance of time of its own in the budget.
  */
-function handlerCalls(driver: CloudFormationDriver, emulator: EmrServerlessEmulator): { exportName: HandlerExport; calls: Operation[] }[] {
-  const operationOf = new Map(emulator.requests.map((r) => [r.sdkCallId, r.operation]));
+function handlerCalls(
+  driver: CloudFormationDriver,
+  emulator: EmrServerlessEmulator,
+): { exportName: HandlerExport; calls: HandlerCall[] }[] {
+  const operationOf = new Map<string | undefined, HandlerCall>([
+    ...emulator.requests.map((r) => [r.sdkCallId, r.operation] as const),
+    ...localCloudFormationApi.calls.map((c) => [c.sdkCallId, 'DescribeStackResource'] as const),
+  ]);
   return driver.framework.invocationLog
     .filter((invocation) => invocation.handlerExport !== undefined)
     .map((invocation) => ({
@@ -59,14 +67,15 @@ function handlerCalls(driver: CloudFormationDriver, emulator: EmrServerlessEmula
 }
 
 type HandlerExport = keyof typeof SDK_CALLS_PER_INVOCATION;
+type HandlerCall = Operation | 'DescribeStackResource';
 
 /** The most SDK calls one invocation of each handler function made. */
-function mostCalls(invocations: { exportName: HandlerExport; calls: Operation[] }[], exportName: HandlerExport): number {
+function mostCalls(invocations: { exportName: HandlerExport; calls: HandlerCall[] }[], exportName: HandlerExport): number {
   return Math.max(0, ...invocations.filter((i) => i.exportName === exportName).map((i) => i.calls.length));
 }
 
 /** The calls that are not part of a search: a ListSessions and every GetSession after the first one. */
-function outsideSearch(operations: Operation[]): Operation[] {
+function outsideSearch(operations: HandlerCall[]): HandlerCall[] {
   const searchFrom = operations.indexOf('ListSessions');
   return operations.filter(
     (operation, index) => operation !== 'ListSessions' && !(operation === 'GetSession' && searchFrom >= 0 && index > searchFrom),
@@ -149,8 +158,13 @@ export function useLocalCloud(title: string, emulatorOptions: EmulatorOptions = 
       });
       expect(duplicates).toEqual([]);
       expect(unowned).toEqual([]);
+      const isCloudFormation = (call: HandlerCall) => call === 'DescribeStackResource';
       const overBudget = invocations
-        .filter(({ exportName, calls }) => calls.length > SDK_CALLS_PER_INVOCATION[exportName])
+        .filter(
+          ({ exportName, calls }) =>
+            calls.filter((call) => !isCloudFormation(call)).length > SDK_CALLS_PER_INVOCATION[exportName] ||
+            calls.filter(isCloudFormation).length > CLOUDFORMATION_CALLS_PER_INVOCATION[exportName],
+        )
         .map(({ exportName, calls }) => `${exportName}: ${calls.join(', ')}`);
       expect(overBudget).toEqual([]);
     },

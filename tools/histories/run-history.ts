@@ -5,6 +5,7 @@
  * broken invariant throws a `BrokenInvariant` naming it and the step.
  */
 import { HANDLER_TIMEOUTS, serviceTimeoutFor } from '../../lib/handler-budget';
+import { localCloudFormationApi } from '../local-cloud/cloudformation-api';
 import { CloudFormationDriver, DeliverAgain, SentRequest } from '../local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator } from '../local-cloud/emulator';
 import { LocalClock } from '../local-cloud/local-clock';
@@ -86,6 +87,7 @@ export class HistoryWorld {
   /** Runs one history from a fresh emulator and clock, checking the invariants after every step. */
   public async run(history: History): Promise<void> {
     this.emulator.reset();
+    localCloudFormationApi.clearFaults();
     const clock = LocalClock.install(CLOCK_START);
     const logs = captureLogs();
     try {
@@ -132,6 +134,7 @@ class HistoryRun {
       // Faults and a failing start are for the next operation only.
       this.emulator.clearFaults();
       this.driver?.framework.clearFaults();
+      localCloudFormationApi.clearFaults();
       this.nextStartFails = false;
     }
     this.stats.steps++;
@@ -213,6 +216,10 @@ class HistoryRun {
         this.nextStartFails = true;
         return true;
       case 'expect-live':
+        // Of a stack that exists: a create that failed under its faults left nothing to expect.
+        if (!exists) {
+          return false;
+        }
         if (!this.liveSessionOf(step.session)) {
           throw new BrokenInvariant('the session CloudFormation holds is live', describeStep(step), `S${step.session + 1} is not`);
         }
@@ -278,6 +285,9 @@ class HistoryRun {
           break;
         case 'quota':
           this.emulator.injectFaults('StartSession', 'quota');
+          break;
+        case 'cloudformation':
+          localCloudFormationApi.injectFaults(...Array<typeof fault.answer>(fault.times).fill(fault.answer));
           break;
       }
     }
