@@ -180,6 +180,9 @@ export class SessionHandler {
       }
       return (await this.isTakenByCloudFormation(started, spec)) ? { ...answer, PhysicalResourceId: started.arn } : NOT_YET;
     } catch (error) {
+      if (error instanceof FailedAfterCleanup) {
+        throw error;
+      }
       const cleanup = await this.sessions.terminateStartedByAndDescribe(requested);
       throw new Error(`${error instanceof Error ? error.message : String(error)}. ${cleanup}`, { cause: error });
     }
@@ -188,7 +191,9 @@ export class SessionHandler {
   /**
    * Whether CloudFormation will hold the usable session this request started once the request
    * answers (see `StackResource`): it has not taken another answer to the request, from another
-   * delivery. A session it will not hold fails the request, and so is terminated. While
+   * delivery. A session it will not hold fails the request once it is terminated: the session is
+   * known, so no search is needed, and a TerminateSession that fails for a passing reason is asked
+   * again at the next poll rather than left to the session's idle timeout. While
    * CloudFormation cannot be asked, the request waits for it until its start timeout, then answers
    * all the same: a check that cannot be made must not fail a deploy whose session is usable.
    */
@@ -204,11 +209,18 @@ export class SessionHandler {
       return true;
     }
     if (!ownership.owned) {
-      log('CloudFormation took another answer to this request: the session it started is not held', { ...ownership });
-      throw new Error(
+      log('CloudFormation took another answer to this request: terminating the session it started', {
+        ...ownership,
+        sessionId: started.sessionId,
+      });
+      if ((await this.sessions.terminateUnlessTransient(started, 'usable')) === UNAVAILABLE) {
+        return false;
+      }
+      throw new FailedAfterCleanup(
         `CloudFormation took another answer to this request (RequestId ${this.event.RequestId}) before session ` +
           `${started.sessionId} was usable: the resource is ${ownership.resourceStatus}, physical id ` +
-          `${ownership.physicalResourceId ?? 'none'}, so it would never hold the session`,
+          `${ownership.physicalResourceId ?? 'none'}, so it would never hold the session. ` +
+          `The session it started (${started.sessionId}) has been terminated.`,
       );
     }
     return true;
@@ -430,6 +442,9 @@ function parseOldProperties(properties: SessionResourceProperties): SessionSpec 
     return undefined;
   }
 }
+
+/** A request's failure whose cleanup is done already, and said in its message. */
+class FailedAfterCleanup extends Error {}
 
 function unknownRequestType(type: unknown): Error {
   return new Error(`unknown RequestType '${String(type)}': expected Create, Update or Delete`);

@@ -107,9 +107,9 @@ export class Sessions {
     }
   }
 
-  /** `terminate` while waiting: a failure that passes means "ask again at the next poll", as in `poll`. */
-  public async terminateUnlessTransient(ref: SessionRef, state: string): Promise<void> {
-    await unlessTransient('TerminateSession', { sessionId: ref.sessionId }, () => this.terminate(ref, state));
+  /** `terminate` while waiting: a failure that passes means "ask again at the next poll" (UNAVAILABLE), as in `poll`. */
+  public async terminateUnlessTransient(ref: SessionRef, state: string): Promise<void | typeof UNAVAILABLE> {
+    return unlessTransient('TerminateSession', { sessionId: ref.sessionId }, () => this.terminate(ref, state));
   }
 
   /** Terminates the session unless it has already ended or gone. */

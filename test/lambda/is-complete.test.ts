@@ -557,6 +557,16 @@ describe('isComplete asks CloudFormation whether it will hold the session the re
     expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
   });
 
+  test('a session CloudFormation will not hold whose TerminateSession is throttled: asked again at the next poll, not left running', async () => {
+    const event = buildCreateEvent();
+    usableSessionOf(event);
+    cloudFormation.on(DescribeStackResourceCommand).resolves(describedResource('CREATE_FAILED', CREATE_FAILED_MARKER));
+    emr.on(TerminateSessionCommand).rejects(serviceError('ThrottlingException', 429, 'slow down'));
+    await expect(isComplete(event, requestedIdOf(event))).resolves.toStrictEqual({ IsComplete: false });
+    expect(emr).toHaveReceivedCommandWith(TerminateSessionCommand, { applicationId: APPLICATION_ID, sessionId: SESSION_ID });
+    expect(emr).toHaveReceivedCommandTimes(ListSessionsCommand, 0);
+  });
+
   test('a stack CloudFormation no longer has owns nothing: the session is terminated', async () => {
     const event = buildCreateEvent();
     usableSessionOf(event);
