@@ -238,6 +238,40 @@ describe('a request delivered twice at once, its first delivery failing at Start
   });
 });
 
+// The user cancels the deploy (cancel-update-stack) while the new session starts: CloudFormation
+// fails the update and rolls back, and the waiter, which nobody stops (aws/aws-cdk#31541), used to
+// start a session nobody owned.
+test('an update cancelled while its new session starts: the old session is kept, the new one terminated once usable', async () => {
+  const driver = sessionsStack();
+  const [logicalId] = driver.sessionLogicalIds;
+  const [created] = await driver.createStack();
+
+  const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, undefined, { afterMs: 0 });
+  expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId, reason: 'Resource update cancelled' });
+  const [waiter] = updated.answers;
+  expect(headline(waiter.Reason)).toMatch(/^CloudFormation took another answer to this request .* the resource is UPDATE_FAILED,/);
+  expect(emulator.sessionIds()).toHaveLength(2);
+  expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+  expectInvariants(driver);
+});
+
+// Found by the random histories (seed 20261202), shrunk to `2 sessions: create | update(S1:
+// idle-timeout) [cancelled after 0 s] [fault: ListSessions 500 x3] | delete`: the cleanup searched
+// for the session by its token, and a failing ListSessions left it running.
+test('an update cancelled while ListSessions fails: the session is known, and terminated without a search', async () => {
+  const driver = sessionsStack();
+  const [logicalId] = driver.sessionLogicalIds;
+  const [created] = await driver.createStack();
+  emulator.injectFaults('ListSessions', 'internal-error', 'internal-error', 'internal-error');
+  emulator.injectFaults('TerminateSession', 'throttle', 'throttle', 'throttle');
+
+  const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, undefined, { afterMs: 0 });
+  expect(updated.status).toBe('FAILED');
+  expect(headline(updated.answers[0].Reason)).toMatch(/The session it started \(00f\w+\) has been terminated\. \(handler log group: /);
+  expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+  expectInvariants(driver);
+});
+
 describe('aws-cdk-lib Provider framework, run from the asset', () => {
   test("the framework code that ran is the template's asset, byte for byte aws-cdk-lib's runtime; the handler, the shipped bundle", async () => {
     const driver = sessionsStack();

@@ -5,7 +5,7 @@
  * random, run as a property of its own beside the random histories.
  */
 import * as fc from 'fast-check';
-import { faultsArbitrary, History, Step, UPDATE_CHANGES } from './history';
+import { faultsArbitrary, History, Step, UPDATE_CHANGES, UpdateChange } from './history';
 
 const create = (faults = faultsArbitrary) => faults.map((f): Step => ({ op: 'create', faults: f }));
 const remove = (faults = faultsArbitrary) => faults.map((f): Step => ({ op: 'delete', faults: f }));
@@ -52,6 +52,17 @@ export const CONTRACT_CATALOGUE: ReadonlyArray<{ readonly name: string; readonly
         { op: 'update', session: 0, change: 'idle-timeout', faults: [] },
         { op: 'update', session: 0, change: 'renewal-always', faults: [] },
       ),
+      { op: 'expect-live', session: 0 },
+      remove(),
+    ),
+  },
+  {
+    name: 'rollback: a replacing update cancelled while its new session starts keeps the old session, and leaves nothing else',
+    histories: history(
+      create(),
+      fc
+        .tuple(fc.constantFrom<UpdateChange>('idle-timeout', 'renewal-always'), fc.integer({ min: 0, max: 2_000 }), faultsArbitrary)
+        .map(([change, cancelAfterMs, faults]): Step => ({ op: 'update', session: 0, change, faults, cancelAfterMs })),
       { op: 'expect-live', session: 0 },
       remove(),
     ),

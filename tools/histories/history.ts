@@ -50,7 +50,14 @@ export type Fault =
 
 export type Step =
   | { readonly op: 'create'; readonly faults: readonly Fault[] }
-  | { readonly op: 'update'; readonly session: number; readonly change: UpdateChange; readonly faults: readonly Fault[] }
+  | {
+      readonly op: 'update';
+      readonly session: number;
+      readonly change: UpdateChange;
+      readonly faults: readonly Fault[];
+      /** The user cancels the update this long after it was sent (`cancel-update-stack`); null: never. */
+      readonly cancelAfterMs?: number | null;
+    }
   | { readonly op: 'delete'; readonly faults: readonly Fault[] }
   /** The last request of a type for a session, delivered again after it was answered (a replayed RequestId). */
   | { readonly op: 'replay'; readonly session: number; readonly type: 'Create' | 'Update' | 'Delete'; readonly faults: readonly Fault[] }
@@ -108,6 +115,8 @@ function stepArbitrary(sessions: number): fc.Arbitrary<Step> {
         session,
         change: fc.constantFrom(...UPDATE_CHANGES),
         faults: faultsArbitrary,
+        // Within the few seconds a session takes to start here: some cancel before, some after the answer.
+        cancelAfterMs: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 8_000 }) }),
       }),
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), faults: faultsArbitrary }) },
@@ -172,8 +181,10 @@ export function describeStep(step: Step): string {
   switch (step.op) {
     case 'create':
       return `create${faults}`;
-    case 'update':
-      return `update(S${step.session + 1}: ${step.change})${faults}`;
+    case 'update': {
+      const cancelled = step.cancelAfterMs != null ? ` [cancelled after ${step.cancelAfterMs / 1000} s]` : '';
+      return `update(S${step.session + 1}: ${step.change})${cancelled}${faults}`;
+    }
     case 'delete':
       return `delete${faults}`;
     case 'replay':

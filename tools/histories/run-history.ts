@@ -128,7 +128,10 @@ class HistoryRun {
     // An operation with no fault, on a service that lets sessions start, must succeed: a handler
     // that fails safely but always would keep every other invariant.
     const clean =
-      (step.op === 'create' || step.op === 'update' || step.op === 'delete') && step.faults.length === 0 && !this.nextStartFails;
+      (step.op === 'create' || step.op === 'update' || step.op === 'delete') &&
+      step.faults.length === 0 &&
+      !(step.op === 'update' && step.cancelAfterMs != null) &&
+      !this.nextStartFails;
     const applied = await this.perform(step);
     if (step.op !== 'next-start-fails' && step.op !== 'expect-live') {
       // Faults and a failing start are for the next operation only.
@@ -180,7 +183,11 @@ class HistoryRun {
           return false;
         }
         const current = driver!.deployed.get(logicalId)!.properties;
-        await driver!.update(logicalId, this.changed(current, step.change), this.arm(driver!, step.faults));
+        const cancel = step.cancelAfterMs != null ? { afterMs: step.cancelAfterMs } : undefined;
+        if (cancel) {
+          this.stats.faults.set('update-cancelled', (this.stats.faults.get('update-cancelled') ?? 0) + 1);
+        }
+        await driver!.update(logicalId, this.changed(current, step.change), this.arm(driver!, step.faults), cancel);
         return true;
       }
       case 'delete': {

@@ -15,6 +15,8 @@
  * - a stack's resources are worked on at once, each as soon as the resources it depends on
  *   (`DependsOn` between sessions) are done, and deleted in the reverse order; once one fails, no
  *   other is started, and the stack rolls back when those in progress are done;
+ * - an update may be cancelled while it runs: CloudFormation fails it at once ("Resource update
+ *   cancelled") and rolls back once every delivery has ended;
  * - a request may be delivered again, with the same RequestId and ResponseURL, while the first
  *   delivery is still in progress. CloudFormation takes the first answer at once (DescribeStackResource,
  *   `cloudformation-api.ts`, shows it), but sends its next request only once every delivery has
@@ -86,6 +88,15 @@ export interface SentRequest {
   readonly result: ResourceResult;
 }
 
+/**
+ * The user cancels an update (`aws cloudformation cancel-update-stack`) `afterMs` after it was
+ * sent: unless CloudFormation has an answer by then, it takes "Resource update cancelled" as the
+ * resource's, and rolls back, while the request's waiter runs on (aws/aws-cdk#31541).
+ */
+export interface CancelUpdate {
+  readonly afterMs: number;
+}
+
 /** A second delivery of the same request, `afterMs` after the first started (CloudFormation may deliver a request again). */
 export interface DeliverAgain {
   readonly afterMs: number;
@@ -112,6 +123,8 @@ export class CloudFormationDriver implements DescribedStack {
    * last sent for it (a cleanup's Delete of a replaced physical id aside), or a status that needs none.
    */
   private readonly described = new Map<string, { readonly event: Record<string, any>; readonly sentAt: number } | DescribedResource>();
+  /** The requests the user cancelled before CloudFormation had an answer: "Resource update cancelled" is the answer it took. */
+  private readonly cancelled = new Set<Record<string, unknown>>();
   /** The last request of each type sent for each resource, by logical id and type. */
   private readonly lastEvents = new Map<string, Record<string, unknown>>();
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
@@ -259,10 +272,15 @@ export class CloudFormationDriver implements DescribedStack {
    * is rolled back as CloudFormation does: an Update back to the old properties, then a Delete of any
    * new physical id the failed update reported.
    */
-  public async update(logicalId: string, newProperties: Record<string, unknown>, again?: DeliverAgain): Promise<ResourceResult> {
+  public async update(
+    logicalId: string,
+    newProperties: Record<string, unknown>,
+    again?: DeliverAgain,
+    cancel?: CancelUpdate,
+  ): Promise<ResourceResult> {
     const current = this.deployed.get(logicalId)!;
     const properties = stringify(newProperties) as Record<string, unknown>;
-    const result = await this.send(this.event('Update', logicalId, properties, current.physicalId, current.properties), again);
+    const result = await this.send(this.event('Update', logicalId, properties, current.physicalId, current.properties), again, cancel);
     if (result.status === 'FAILED') {
       this.report(logicalId, 'UPDATE_ROLLBACK_IN_PROGRESS');
       const rollback = await this.send(this.event('Update', logicalId, current.properties, current.physicalId, properties));
@@ -355,6 +373,9 @@ export class CloudFormationDriver implements DescribedStack {
     }
     const { event, sentAt } = entry;
     const verb = String(event.RequestType).toUpperCase();
+    if (this.cancelled.has(event)) {
+      return { resourceType: RESOURCE_TYPE, status: `${verb}_FAILED`, physicalId: event.PhysicalResourceId, updatedAt: sentAt };
+    }
     const [taken] = this.framework.answersTo(event);
     if (!taken) {
       return { resourceType: RESOURCE_TYPE, status: `${verb}_IN_PROGRESS`, physicalId: event.PhysicalResourceId, updatedAt: sentAt };
@@ -369,18 +390,19 @@ export class CloudFormationDriver implements DescribedStack {
   }
 
   /** A request for the resource's own sake: from now on, what DescribeStackResource says of the resource is this request's. */
-  private async send(event: Record<string, any>, again?: DeliverAgain): Promise<ResourceResult> {
+  private async send(event: Record<string, any>, again?: DeliverAgain, cancel?: CancelUpdate): Promise<ResourceResult> {
     await localCloudFormationApi.serve(this.stackId, this);
     this.described.set(event.LogicalResourceId, { event, sentAt: Date.now() });
-    return this.run(event, again);
+    return this.run(event, again, cancel);
   }
 
   /**
    * One request through aws-cdk-lib's Provider framework, run from the template's asset, until it
    * answers CloudFormation: what CloudFormation received first. Delivered `again`, both deliveries
-   * run to their end, the second from `afterMs` after the first began.
+   * run to their end, the second from `afterMs` after the first began. Cancelled before an answer
+   * arrived, it is what CloudFormation took instead: FAILED, under the physical id it had.
    */
-  private async run(event: Record<string, any>, again?: DeliverAgain): Promise<ResourceResult> {
+  private async run(event: Record<string, any>, again?: DeliverAgain, cancel?: CancelUpdate): Promise<ResourceResult> {
     const { RequestType: type, LogicalResourceId: logicalId } = event;
     const verb = type.toUpperCase();
     this.lastEvents.set(`${logicalId} ${type}`, event);
@@ -396,9 +418,33 @@ export class CloudFormationDriver implements DescribedStack {
       );
     }
     const startedAt = Date.now();
-    const [outcome] = await clock.join(Promise.all(deliveries));
-    const { response } = outcome;
+    let cancelledAt: number | undefined;
+    const cancelling = clock.spawn(async () => {
+      if (cancel) {
+        await this.options.wait(cancel.afterMs);
+        if (this.framework.answersTo(event).length === 0) {
+          cancelledAt = Date.now();
+          this.cancelled.add(event);
+        }
+      }
+    });
+    const [[outcome]] = await clock.join(Promise.all([Promise.all(deliveries), cancelling]));
     const request = { type, logicalId, startedAt, deliveries: deliveries.length, event };
+    const answers = this.framework.answersTo(event);
+    if (cancelledAt !== undefined) {
+      const physicalId = event.PhysicalResourceId;
+      const reason = 'Resource update cancelled';
+      return this.finish(request, verb, {
+        status: 'FAILED',
+        physicalId,
+        data: {},
+        reason,
+        polls: outcome.polls,
+        answeredAt: cancelledAt,
+        answers,
+      });
+    }
+    const { response } = outcome;
     return this.finish(request, verb, {
       status: response.Status,
       physicalId: response.PhysicalResourceId,
@@ -406,7 +452,7 @@ export class CloudFormationDriver implements DescribedStack {
       ...(response.Status === 'FAILED' && { reason: response.Reason }),
       polls: outcome.polls,
       answeredAt: outcome.answeredAt,
-      answers: this.framework.answersTo(event),
+      answers,
     });
   }
 
