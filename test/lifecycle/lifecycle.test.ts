@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { CLIENT_TOKEN_TAG, HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/shared/contract';
 import { SessionProps, SessionRenewal } from '../../lib';
-import { CloudFormationDriver, CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
+import { CancelUpdate, CloudFormationDriver, CREATE_FAILED_MARKER, DeliverAgain } from '../../tools/local-cloud/cloudformation-driver';
 import { applicationIdOf, driverFor, localApp, synthesize } from '../../tools/local-cloud/local-stack';
 import { SessionsStack } from '../../tools/session-stacks';
 import { Fault } from '../../tools/local-cloud/emulator';
@@ -201,15 +201,29 @@ describe('the Provider framework fails after the handler answered (StartExecutio
   });
 });
 
-// Found by the random histories (seed 20261202), shrunk to `1 session: create | update(S1: idle-timeout)
-// [fault: delivered again after 0 s, StartExecution throttled x3] | delete`, and then seen for a
-// create too: the other delivery's waiter started a session that nobody owned until its idle timeout.
-describe('a request delivered twice at once, its first delivery failing at StartExecution', () => {
-  /** What the other delivery answers, CloudFormation having taken the first delivery's FAILED. */
+/**
+ * CloudFormation takes another answer to a request while its waiter still starts a session: the
+ * session is terminated once usable. The stack is created, then `update` renames its session (a
+ * replacing update) as `again` and `cancel` say, after `beforeUpdate` has set up its faults.
+ */
+describe('CloudFormation takes another answer while the waiter starts a session', () => {
+  /** What the waiter answers: FAILED, a reason CloudFormation ignores, having one already. */
   const TOOK_ANOTHER_ANSWER =
     /^CloudFormation took another answer to this request \(RequestId [\w-]+\) before session (00f\w+) was usable: the resource is (CREATE|UPDATE)_FAILED, physical id \S+, so it would never hold the session\. The session it started \(\1\) has been terminated\./;
 
-  test('a create: the session the other delivery started is terminated, and nothing is left', async () => {
+  async function renameAfterCreate(beforeUpdate: (driver: CloudFormationDriver) => void, again?: DeliverAgain, cancel?: CancelUpdate) {
+    const driver = sessionsStack();
+    const [logicalId] = driver.sessionLogicalIds;
+    const [created] = await driver.createStack();
+    beforeUpdate(driver);
+    const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, again, cancel);
+    return { driver, created, updated };
+  }
+
+  // Found by the random histories (seed 20261202), shrunk to `1 session: create | update(S1: idle-timeout)
+  // [fault: delivered again after 0 s, StartExecution throttled x3] | delete`, and then seen for a
+  // create too: the other delivery's waiter started a session that nobody owned until its idle timeout.
+  test('a create delivered twice, its first delivery failing at StartExecution: nothing is left', async () => {
     const driver = sessionsStack();
     driver.failNextStartExecution();
     const [result] = await driver.createStack({ afterMs: 0 });
@@ -223,53 +237,44 @@ describe('a request delivered twice at once, its first delivery failing at Start
     expectInvariants(driver);
   });
 
-  test('a replacing update: the old session is kept, the new one terminated', async () => {
-    const driver = sessionsStack();
-    const [logicalId] = driver.sessionLogicalIds;
-    const [created] = await driver.createStack();
-    driver.failNextStartExecution();
-
-    const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, { afterMs: 0 });
+  test('a replacing update delivered twice, its first delivery failing at StartExecution: the old session is kept, the new one terminated', async () => {
+    const { driver, created, updated } = await renameAfterCreate((d) => d.failNextStartExecution(), { afterMs: 0 });
     expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId });
     expect(headline(updated.answers[1].Reason)).toMatch(TOOK_ANOTHER_ANSWER);
     expect(emulator.sessionIds()).toHaveLength(2);
     expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
     expectInvariants(driver);
   });
-});
 
-// The user cancels the deploy (cancel-update-stack) while the new session starts: CloudFormation
-// fails the update and rolls back, and the waiter, which nobody stops (aws/aws-cdk#31541), used to
-// start a session nobody owned.
-test('an update cancelled while its new session starts: the old session is kept, the new one terminated once usable', async () => {
-  const driver = sessionsStack();
-  const [logicalId] = driver.sessionLogicalIds;
-  const [created] = await driver.createStack();
+  // The user cancels the deploy (cancel-update-stack) while the new session starts: CloudFormation
+  // fails the update and rolls back, and the waiter, which nobody stops (aws/aws-cdk#31541), used to
+  // start a session nobody owned.
+  test('an update cancelled while its new session starts: the old session is kept, the new one terminated', async () => {
+    const { driver, created, updated } = await renameAfterCreate(() => undefined, undefined, { afterMs: 0 });
+    expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId, reason: 'Resource update cancelled' });
+    expect(headline(updated.answers[0].Reason)).toMatch(TOOK_ANOTHER_ANSWER);
+    expect(emulator.sessionIds()).toHaveLength(2);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectInvariants(driver);
+  });
 
-  const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, undefined, { afterMs: 0 });
-  expect(updated).toMatchObject({ status: 'FAILED', physicalId: created.physicalId, reason: 'Resource update cancelled' });
-  const [waiter] = updated.answers;
-  expect(headline(waiter.Reason)).toMatch(/^CloudFormation took another answer to this request .* the resource is UPDATE_FAILED,/);
-  expect(emulator.sessionIds()).toHaveLength(2);
-  expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
-  expectInvariants(driver);
-});
-
-// Found by the random histories (seed 20261202), shrunk to `2 sessions: create | update(S1:
-// idle-timeout) [cancelled after 0 s] [fault: ListSessions 500 x3] | delete`: the cleanup searched
-// for the session by its token, and a failing ListSessions left it running.
-test('an update cancelled while ListSessions fails: the session is known, and terminated without a search', async () => {
-  const driver = sessionsStack();
-  const [logicalId] = driver.sessionLogicalIds;
-  const [created] = await driver.createStack();
-  emulator.injectFaults('ListSessions', 'internal-error', 'internal-error', 'internal-error');
-  emulator.injectFaults('TerminateSession', 'throttle', 'throttle', 'throttle');
-
-  const updated = await driver.update(logicalId, { ...driver.templateProperties(logicalId), Name: 'renamed' }, undefined, { afterMs: 0 });
-  expect(updated.status).toBe('FAILED');
-  expect(headline(updated.answers[0].Reason)).toMatch(/The session it started \(00f\w+\) has been terminated\. \(handler log group: /);
-  expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
-  expectInvariants(driver);
+  // Found by the random histories (seed 20261202), shrunk to `2 sessions: create | update(S1:
+  // idle-timeout) [cancelled after 0 s] [fault: ListSessions 500 x3] | delete`: the cleanup searched
+  // for the session by its token, and a failing ListSessions left it running.
+  test('an update cancelled while ListSessions fails and TerminateSession is throttled: the session is known, and terminated', async () => {
+    const { driver, created, updated } = await renameAfterCreate(
+      () => {
+        emulator.injectFaults('ListSessions', 'internal-error', 'internal-error', 'internal-error');
+        emulator.injectFaults('TerminateSession', 'throttle', 'throttle', 'throttle');
+      },
+      undefined,
+      { afterMs: 0 },
+    );
+    expect(updated.status).toBe('FAILED');
+    expect(headline(updated.answers[0].Reason)).toMatch(TOOK_ANOTHER_ANSWER);
+    expect(emulator.liveSessions()).toEqual([sessionIdOf(created.physicalId)]);
+    expectInvariants(driver);
+  });
 });
 
 describe('aws-cdk-lib Provider framework, run from the asset', () => {
