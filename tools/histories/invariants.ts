@@ -4,6 +4,7 @@
  * never against the handler's own word. Each is a pure function of a view of the world that names
  * what is wrong, or returns undefined.
  */
+import { createHash } from 'node:crypto';
 import { HANDLE_TAG, REQUESTED_SESSION_PREFIX } from '../../lambda/shared/contract';
 import { CloudFormationDriver, CREATE_FAILED_MARKER, SentRequest } from '../local-cloud/cloudformation-driver';
 import { EmrServerlessEmulator } from '../local-cloud/emulator';
@@ -37,6 +38,7 @@ export const INVARIANTS: readonly Invariant[] = [
   // A handler that failed safely but always would keep every other invariant.
   { name: 'an operation that meets no fault succeeds', broken: failedRequests },
   { name: 'no client token ever started two sessions', broken: tokensStartedTwice },
+  { name: 'every session was started under the client token of a request CloudFormation sent', broken: tokensOfNoRequest },
   { name: 'every live session belongs to a resource CloudFormation holds', broken: orphans },
   { name: 'each resource has at most one live session with its handle', broken: handlesTwice },
   { name: 'every delivery of a request gets one answer, the first within its ServiceTimeout', broken: unanswered },
@@ -54,6 +56,17 @@ export function sessionIdIn(physicalId: string): string {
 function tokensStartedTwice({ emulator }: WorldView): string | undefined {
   const twice = [...emulator.sessionsPerToken()].filter(([, count]) => count > 1);
   return twice.length > 0 ? twice.map(([token, count]) => `${token} started ${count}`).join('; ') : undefined;
+}
+
+/**
+ * The README's contract, written out here rather than imported, so that a handler that derives its
+ * token otherwise is caught: the SHA-256 of the request's stack id, logical id and RequestId.
+ */
+function tokensOfNoRequest({ emulator, drivers }: WorldView): string | undefined {
+  const identity = (e: Record<string, unknown>) => `${String(e.StackId)}|${String(e.LogicalResourceId)}|${String(e.RequestId)}`;
+  const tokens = new Set(drivers.flatMap((d) => d.requests.map((r) => createHash('sha256').update(identity(r.event)).digest('hex'))));
+  const strays = [...emulator.sessionsPerToken().keys()].filter((token) => !tokens.has(token));
+  return strays.length > 0 ? `started under no request's token: ${strays.join(', ')}` : undefined;
 }
 
 function orphans({ emulator, drivers }: WorldView): string | undefined {
