@@ -21,13 +21,15 @@ export async function countApiCalls(): Promise<ApiCalls> {
     const app = localApp();
     const stack = buildStack('library', 1, app);
     const driver = driverOf(synthesize(app, stack), stack.stackName);
-    const cloudFormationCalls = localCloudFormationApi.calls.length;
-    await driver.createStack();
-    const createByOperation = countByOperation(emulator, localCloudFormationApi.calls.length - cloudFormationCalls);
-    emulator.requests.length = 0;
-    const cloudFormationCallsBeforeDelete = localCloudFormationApi.calls.length;
-    await driver.deleteStack();
-    const deleteByOperation = countByOperation(emulator, localCloudFormationApi.calls.length - cloudFormationCallsBeforeDelete);
+    // The calls `work` makes, by operation: the emulator's, and the CloudFormation stand-in's.
+    const callsDuring = async (work: () => Promise<unknown>) => {
+      emulator.requests.length = 0;
+      const cloudFormationBefore = localCloudFormationApi.calls.length;
+      await work();
+      return countByOperation(emulator, localCloudFormationApi.calls.length - cloudFormationBefore);
+    };
+    const createByOperation = await callsDuring(() => driver.createStack());
+    const deleteByOperation = await callsDuring(() => driver.deleteStack());
     const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
     return { create: total(createByOperation), delete: total(deleteByOperation), createByOperation, deleteByOperation };
   });

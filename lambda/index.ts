@@ -18,19 +18,18 @@ import { HandlerClients, IsCompleteResponse, OnEventResponse, SessionEvent, Sess
 // AWS_ENDPOINT_URL_EMR_SERVERLESS and AWS_ENDPOINT_URL_CLOUDFORMATION can steer it without a code
 // change. The SDK sets no timeouts of its own: a connection that hangs would hold the Lambda until
 // it times out, so each attempt is bounded, and a timed-out attempt is retried like any transient failure.
-const CLIENT_CONFIG = {
-  maxAttempts: SDK_MAX_ATTEMPTS,
-  requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: SDK_REQUEST_TIMEOUT_MS },
-} as const;
+function clientConfig(requestTimeoutMs: number) {
+  return {
+    maxAttempts: SDK_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: requestTimeoutMs },
+    logger: SDK_DEBUG_LOG,
+  };
+}
 let clients: HandlerClients | undefined;
 function handlerClients(): HandlerClients {
   clients ??= {
-    emrServerless: new EMRServerlessClient({ ...CLIENT_CONFIG, logger: SDK_DEBUG_LOG }),
-    cloudFormation: new CloudFormationClient({
-      ...CLIENT_CONFIG,
-      requestHandler: { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: CLOUDFORMATION_REQUEST_TIMEOUT_MS },
-      logger: SDK_DEBUG_LOG,
-    }),
+    emrServerless: new EMRServerlessClient(clientConfig(SDK_REQUEST_TIMEOUT_MS)),
+    cloudFormation: new CloudFormationClient(clientConfig(CLOUDFORMATION_REQUEST_TIMEOUT_MS)),
   };
   return clients;
 }

@@ -29,8 +29,9 @@ const ACCESS_DENIED_WAIT = Duration.millis(ACCESS_DENIED_DELAYS_MS.reduce((sum, 
  * then, when the request fails, a TerminateSession and the search for what it started; and, once
  * the session is usable, CloudFormation's DescribeStackResource, allowed for on its own. Searches answer in well
  * under a second a call when the service is well, so the allowance below covers a search through
- * many sessions. The lifecycle suite counts every invocation's calls at the emulator and fails on
- * one over these numbers (`expectInvariants`), so this count cannot drift from the handler.
+ * many sessions. The lifecycle suite counts every invocation's calls at the emulator and at
+ * CloudFormation's stand-in, and fails on one over these numbers (`expectInvariants`), so this
+ * count cannot drift from the handler.
  */
 export const SDK_CALLS_PER_INVOCATION = { onEvent: 5, isComplete: 6 };
 /** How many CloudFormation calls each function's timeout allows for, each at its longest: isComplete's one check. */

@@ -31,6 +31,7 @@ import {
   SESSION_ID,
   STACK_ID,
 } from '../fixtures/events';
+import { CREATE_FAILED_MARKER } from '../../tools/local-cloud/cloudformation-driver';
 import { cloudFormation, describedResource, testClients, waitsForEachRequest } from '../fixtures/clients';
 import { cloudFormationError, serviceError } from '../fixtures/errors';
 import { listSessions, NOW, secondsBeforeNow, sessionIn } from '../fixtures/sessions';
@@ -510,8 +511,6 @@ describe('the endpoint', () => {
 });
 
 describe('isComplete asks CloudFormation whether it will hold the session the request started', () => {
-  /** What the Provider framework answers a Create with when it fails before the handler could (`cfn-response.js`). */
-  const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
   const OTHER_SESSION_ARN = SESSION_ARN.replace(SESSION_ID, OTHER_SESSION_ID);
   /** A Create whose session is usable and carries the request's token, as ListSessions and GetSession show it. */
   function usableSessionOf(event: SessionEvent) {

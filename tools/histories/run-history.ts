@@ -39,6 +39,11 @@ export class HistoryStats {
   public invariantChecks = 0;
   public readonly faults = new Map<string, number>();
 
+  /** One more fault of `kind` injected. */
+  public count(kind: string): void {
+    this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
+  }
+
   public summary(seconds: number): string {
     const faults = [...this.faults].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`);
     return [
@@ -185,7 +190,7 @@ class HistoryRun {
         const current = driver!.deployed.get(logicalId)!.properties;
         const cancel = step.cancelAfterMs != null ? { afterMs: step.cancelAfterMs } : undefined;
         if (cancel) {
-          this.stats.faults.set('update-cancelled', (this.stats.faults.get('update-cancelled') ?? 0) + 1);
+          this.stats.count('update-cancelled');
         }
         await driver!.update(logicalId, this.changed(current, step.change), this.arm(driver!, step.faults), cancel);
         return true;
@@ -264,7 +269,7 @@ class HistoryRun {
   private arm(driver: CloudFormationDriver, faults: readonly Fault[]): DeliverAgain | undefined {
     let again: DeliverAgain | undefined;
     for (const fault of faults) {
-      this.stats.faults.set(fault.kind, (this.stats.faults.get(fault.kind) ?? 0) + 1);
+      this.stats.count(fault.kind);
       switch (fault.kind) {
         case 'duplicate-delivery':
           again = { afterMs: fault.afterMs };

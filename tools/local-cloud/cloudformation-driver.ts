@@ -123,8 +123,8 @@ export class CloudFormationDriver implements DescribedStack {
    * last sent for it (a cleanup's Delete of a replaced physical id aside), or a status that needs none.
    */
   private readonly described = new Map<string, { readonly event: Record<string, any>; readonly sentAt: number } | DescribedResource>();
-  /** The requests the user cancelled before CloudFormation had an answer: "Resource update cancelled" is the answer it took. */
-  private readonly cancelled = new Set<Record<string, unknown>>();
+  /** When, on the clock, the user cancelled each request CloudFormation had no answer to yet. */
+  private readonly cancelledAt = new Map<Record<string, unknown>, number>();
   /** The last request of each type sent for each resource, by logical id and type. */
   private readonly lastEvents = new Map<string, Record<string, unknown>>();
   /** Physical ids that a Retain policy left behind, owned by nobody but meant to be so. */
@@ -373,20 +373,35 @@ export class CloudFormationDriver implements DescribedStack {
     }
     const { event, sentAt } = entry;
     const verb = String(event.RequestType).toUpperCase();
-    if (this.cancelled.has(event)) {
-      return { resourceType: RESOURCE_TYPE, status: `${verb}_FAILED`, physicalId: event.PhysicalResourceId, updatedAt: sentAt };
-    }
-    const [taken] = this.framework.answersTo(event);
+    const taken = this.takenAnswer(event);
     if (!taken) {
       return { resourceType: RESOURCE_TYPE, status: `${verb}_IN_PROGRESS`, physicalId: event.PhysicalResourceId, updatedAt: sentAt };
     }
-    const failed = taken.Status === 'FAILED';
+    const failed = taken.response.Status === 'FAILED';
     return {
       resourceType: RESOURCE_TYPE,
       status: `${verb}_${failed ? 'FAILED' : 'COMPLETE'}`,
-      physicalId: failed && event.RequestType !== 'Create' ? event.PhysicalResourceId : taken.PhysicalResourceId,
-      updatedAt: sentAt,
+      physicalId: failed && event.RequestType !== 'Create' ? event.PhysicalResourceId : taken.response.PhysicalResourceId,
+      updatedAt: taken.at,
     };
+  }
+
+  /**
+   * The answer CloudFormation took for a request, and when: the user's cancel, if it came before
+   * any answer ("Resource update cancelled", under the physical id the resource had), or else the
+   * first answer the framework PUT. Undefined while it has none.
+   */
+  private takenAnswer(event: Record<string, any>): { readonly response: FrameworkResponse; readonly at: number } | undefined {
+    const cancelledAt = this.cancelledAt.get(event);
+    if (cancelledAt !== undefined) {
+      const response: FrameworkResponse = {
+        Status: 'FAILED',
+        Reason: 'Resource update cancelled',
+        PhysicalResourceId: event.PhysicalResourceId,
+      };
+      return { response, at: cancelledAt };
+    }
+    return this.framework.firstAnswerTo(event);
   }
 
   /** A request for the resource's own sake: from now on, what DescribeStackResource says of the resource is this request's. */
@@ -418,41 +433,24 @@ export class CloudFormationDriver implements DescribedStack {
       );
     }
     const startedAt = Date.now();
-    let cancelledAt: number | undefined;
     const cancelling = clock.spawn(async () => {
       if (cancel) {
         await this.options.wait(cancel.afterMs);
-        if (this.framework.answersTo(event).length === 0) {
-          cancelledAt = Date.now();
-          this.cancelled.add(event);
+        if (!this.takenAnswer(event)) {
+          this.cancelledAt.set(event, Date.now());
         }
       }
     });
     const [[outcome]] = await clock.join(Promise.all([Promise.all(deliveries), cancelling]));
-    const request = { type, logicalId, startedAt, deliveries: deliveries.length, event };
-    const answers = this.framework.answersTo(event);
-    if (cancelledAt !== undefined) {
-      const physicalId = event.PhysicalResourceId;
-      const reason = 'Resource update cancelled';
-      return this.finish(request, verb, {
-        status: 'FAILED',
-        physicalId,
-        data: {},
-        reason,
-        polls: outcome.polls,
-        answeredAt: cancelledAt,
-        answers,
-      });
-    }
-    const { response } = outcome;
-    return this.finish(request, verb, {
+    const { response, at } = this.takenAnswer(event)!;
+    return this.finish({ type, logicalId, startedAt, deliveries: deliveries.length, event }, verb, {
       status: response.Status,
       physicalId: response.PhysicalResourceId,
       data: response.Data ?? {},
       ...(response.Status === 'FAILED' && { reason: response.Reason }),
       polls: outcome.polls,
-      answeredAt: outcome.answeredAt,
-      answers,
+      answeredAt: at,
+      answers: this.framework.answersTo(event),
     });
   }
 

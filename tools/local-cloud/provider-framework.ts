@@ -270,11 +270,16 @@ export class LocalProviderFramework {
     // The waiter this delivery's onEvent started, if it started one: each delivery claims one.
     const input = this.executions.get(responseKey)?.shift();
     const polls = input === undefined ? 0 : await this.runWaiter(JSON.parse(input));
-    const [first] = this.responses.get(responseKey) ?? [];
+    const first = this.firstAnswerTo(event);
     if (!first) {
       throw new Error(`the framework never answered CloudFormation for ${event.RequestType} ${event.LogicalResourceId}`);
     }
     return { response: first.response, polls, answeredAt: first.at };
+  }
+
+  /** The first answer PUT for a request, and when, on the clock, it arrived; undefined while none has. */
+  public firstAnswerTo(event: Record<string, unknown>): { readonly response: FrameworkResponse; readonly at: number } | undefined {
+    return this.responses.get(responseKeyOf(event))?.[0];
   }
 
   /**
